@@ -1,0 +1,563 @@
+//! The hall's configuration: one TOML file with the hall, its services (lines),
+//! counters, priority groups and device tokens. Without a file the service runs the
+//! built-in sample hall (the documented sample config, open at all hours).
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, NaiveTime, Utc, Weekday};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::domain::{CounterId, Localized};
+
+/// The documented sample config; also the built-in hall when no config is given.
+pub const SAMPLE_CONFIG: &str = include_str!("../assets/config/hall.sample.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML for motcua: {message}")]
+    Parse { path: String, message: String },
+    #[error("config file {path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// Everything the hall service needs to know about its hall.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub hall: Hall,
+    pub services: Vec<Service>,
+    pub counters: Vec<Counter>,
+    pub priority_groups: Vec<PriorityGroup>,
+    pub tokens: Vec<Token>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Hall {
+    pub name: String,
+    pub time_zone: Tz,
+    /// A called ticket may be recalled this many times; one more recall marks it a no-show.
+    pub max_recalls: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub code: String,
+    pub prefix: String,
+    pub name: Localized,
+    pub hours: Hours,
+    pub daily_limit: Option<u32>,
+    /// Used for wait estimates until the day has its own finished tickets.
+    pub avg_service_secs: u32,
+}
+
+/// When a line issues tickets: sessions on working days, or all hours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hours {
+    pub sessions: Vec<(NaiveTime, NaiveTime)>,
+    pub days: Vec<Weekday>,
+}
+
+impl Hours {
+    pub fn always() -> Self {
+        Hours {
+            sessions: Vec::new(),
+            days: Vec::new(),
+        }
+    }
+
+    pub fn is_always(&self) -> bool {
+        self.sessions.is_empty()
+    }
+
+    pub fn is_open(&self, now: DateTime<Utc>, tz: Tz) -> bool {
+        if self.sessions.is_empty() {
+            return true;
+        }
+        let local = now.with_timezone(&tz);
+        if !self.days.is_empty() && !self.days.contains(&local.weekday()) {
+            return false;
+        }
+        let t = local.time();
+        self.sessions.iter().any(|(from, to)| *from <= t && t < *to)
+    }
+
+    /// "07:30–11:30, 13:30–17:00" for messages and screens.
+    pub fn describe(&self) -> String {
+        self.sessions
+            .iter()
+            .map(|(a, b)| format!("{}–{}", a.format("%H:%M"), b.format("%H:%M")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Counter {
+    pub id: CounterId,
+    pub name: String,
+    pub services: Vec<String>,
+    /// Open when the service first starts with an empty data dir.
+    pub initially_open: bool,
+}
+
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PriorityGroup {
+    pub code: String,
+    pub name: Localized,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Kiosk,
+    Counter,
+    Display,
+}
+
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub token: String,
+    pub role: Role,
+    pub name: String,
+    /// For counter tokens: the one counter it may act on.
+    pub counter: Option<CounterId>,
+}
+
+// ---- the file format -------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    hall: FileHall,
+    #[serde(default)]
+    services: Vec<FileService>,
+    #[serde(default)]
+    counters: Vec<FileCounter>,
+    #[serde(default)]
+    priority_groups: Vec<FilePriorityGroup>,
+    #[serde(default)]
+    tokens: Vec<FileToken>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileHall {
+    name: String,
+    #[serde(default = "default_tz")]
+    time_zone: String,
+    #[serde(default = "default_max_recalls")]
+    max_recalls: u32,
+    #[serde(default)]
+    sessions: Vec<String>,
+    #[serde(default)]
+    days: Vec<String>,
+}
+
+fn default_tz() -> String {
+    "Asia/Ho_Chi_Minh".into()
+}
+
+fn default_max_recalls() -> u32 {
+    3
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileService {
+    code: String,
+    prefix: String,
+    name: Localized,
+    sessions: Option<Vec<String>>,
+    days: Option<Vec<String>>,
+    daily_limit: Option<u32>,
+    #[serde(default = "default_avg_minutes")]
+    avg_service_minutes: f64,
+}
+
+fn default_avg_minutes() -> f64 {
+    5.0
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileCounter {
+    id: CounterId,
+    name: Option<String>,
+    services: Vec<String>,
+    #[serde(default = "yes")]
+    open: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePriorityGroup {
+    code: String,
+    name: Localized,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileToken {
+    token: String,
+    role: String,
+    name: Option<String>,
+    counter: Option<CounterId>,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        Config::parse(&text, &shown)
+    }
+
+    /// The built-in sample hall, open at all hours so it can be tried any time.
+    pub fn sample() -> Config {
+        let mut config =
+            Config::parse(SAMPLE_CONFIG, "(built-in sample)").expect("the sample config is valid");
+        for service in &mut config.services {
+            service.hours = Hours::always();
+        }
+        config.tokens.clear();
+        config
+    }
+
+    pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+        let file: File = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        validate(file).map_err(|message| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    pub fn service(&self, code: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.code == code)
+    }
+
+    pub fn counter(&self, id: CounterId) -> Option<&Counter> {
+        self.counters.iter().find(|c| c.id == id)
+    }
+
+    pub fn priority_group(&self, code: &str) -> Option<&PriorityGroup> {
+        self.priority_groups.iter().find(|g| g.code == code)
+    }
+}
+
+fn validate(file: File) -> Result<Config, String> {
+    let name = file.hall.name.trim().to_owned();
+    if name.is_empty() {
+        return Err("hall.name is empty; give the hall's name as citizens know it".into());
+    }
+    let time_zone: Tz = file.hall.time_zone.parse().map_err(|_| {
+        format!(
+            "hall.time_zone {:?} is not an IANA time zone name (e.g. \"Asia/Ho_Chi_Minh\")",
+            file.hall.time_zone
+        )
+    })?;
+    let hall_sessions = parse_sessions(&file.hall.sessions, "hall.sessions")?;
+    let hall_days = parse_days(&file.hall.days, "hall.days")?;
+
+    if file.services.is_empty() {
+        return Err("no [[services]]: a hall needs at least one line to issue tickets for".into());
+    }
+    let mut codes = HashSet::new();
+    let mut prefixes = HashSet::new();
+    let mut services = Vec::new();
+    for (i, s) in file.services.into_iter().enumerate() {
+        let at = format!("services[{i}]");
+        if !is_code(&s.code) {
+            return Err(format!(
+                "{at}.code {:?}: use 1–16 letters, digits, '-' or '_' (e.g. \"HT\")",
+                s.code
+            ));
+        }
+        if !codes.insert(s.code.clone()) {
+            return Err(format!("{at}.code {:?} is used twice", s.code));
+        }
+        if s.prefix.is_empty()
+            || s.prefix.chars().count() > 3
+            || !s.prefix.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(format!(
+                "{at}.prefix {:?}: use 1–3 letters or digits (e.g. \"A\")",
+                s.prefix
+            ));
+        }
+        if !prefixes.insert(s.prefix.clone()) {
+            return Err(format!(
+                "{at}.prefix {:?} is used by two services; ticket numbers would collide",
+                s.prefix
+            ));
+        }
+        if s.name.vi.trim().is_empty() {
+            return Err(format!("{at}.name.vi is empty"));
+        }
+        let sessions = match &s.sessions {
+            Some(list) => parse_sessions(list, &format!("{at}.sessions"))?,
+            None => hall_sessions.clone(),
+        };
+        let days = match &s.days {
+            Some(list) => parse_days(list, &format!("{at}.days"))?,
+            None => hall_days.clone(),
+        };
+        if s.daily_limit == Some(0) {
+            return Err(format!("{at}.daily_limit is 0; leave it out for no limit"));
+        }
+        if !(0.25..=480.0).contains(&s.avg_service_minutes) {
+            return Err(format!(
+                "{at}.avg_service_minutes {} is not between 0.25 and 480",
+                s.avg_service_minutes
+            ));
+        }
+        services.push(Service {
+            code: s.code,
+            prefix: s.prefix,
+            name: s.name,
+            hours: Hours { sessions, days },
+            daily_limit: s.daily_limit,
+            avg_service_secs: (s.avg_service_minutes * 60.0).round() as u32,
+        });
+    }
+
+    let mut ids = HashSet::new();
+    let mut counters = Vec::new();
+    for (i, c) in file.counters.into_iter().enumerate() {
+        let at = format!("counters[{i}]");
+        if c.id == 0 {
+            return Err(format!("{at}.id is 0; counters are numbered from 1"));
+        }
+        if !ids.insert(c.id) {
+            return Err(format!("{at}.id {} is used twice", c.id));
+        }
+        if c.services.is_empty() {
+            return Err(format!("{at} (counter {}) serves no services", c.id));
+        }
+        for code in &c.services {
+            if !codes.contains(code) {
+                return Err(format!(
+                    "{at} (counter {}) serves {code:?}, which is not a service code",
+                    c.id
+                ));
+            }
+        }
+        counters.push(Counter {
+            id: c.id,
+            name: c.name.unwrap_or_else(|| format!("Quầy {}", c.id)),
+            services: c.services,
+            initially_open: c.open,
+        });
+    }
+
+    let mut groups = HashSet::new();
+    let mut priority_groups = Vec::new();
+    for (i, g) in file.priority_groups.into_iter().enumerate() {
+        if !is_code(&g.code) {
+            return Err(format!(
+                "priority_groups[{i}].code {:?} is not a simple code",
+                g.code
+            ));
+        }
+        if !groups.insert(g.code.clone()) {
+            return Err(format!(
+                "priority_groups[{i}].code {:?} is used twice",
+                g.code
+            ));
+        }
+        priority_groups.push(PriorityGroup {
+            code: g.code,
+            name: g.name,
+        });
+    }
+
+    let mut seen = HashSet::new();
+    let mut tokens = Vec::new();
+    for (i, t) in file.tokens.into_iter().enumerate() {
+        let at = format!("tokens[{i}]");
+        if t.token.len() < 8 || t.token.chars().any(|c| c.is_whitespace()) {
+            return Err(format!(
+                "{at}.token must be at least 8 characters with no spaces"
+            ));
+        }
+        if !seen.insert(t.token.clone()) {
+            return Err(format!("{at}.token is used twice"));
+        }
+        let role = match t.role.as_str() {
+            "admin" => Role::Admin,
+            "kiosk" => Role::Kiosk,
+            "counter" => Role::Counter,
+            "display" => Role::Display,
+            other => {
+                return Err(format!(
+                    "{at}.role {other:?}: use \"admin\", \"kiosk\", \"counter\" or \"display\""
+                ));
+            }
+        };
+        match (role, t.counter) {
+            (Role::Counter, None) => {
+                return Err(format!("{at}: a counter token needs `counter = N`"));
+            }
+            (Role::Counter, Some(id)) if !ids.contains(&id) => {
+                return Err(format!("{at}.counter {id} is not a configured counter"));
+            }
+            (Role::Counter, _) | (_, None) => {}
+            (_, Some(_)) => {
+                return Err(format!("{at}: only counter tokens take `counter`"));
+            }
+        }
+        tokens.push(Token {
+            name: t
+                .name
+                .unwrap_or_else(|| format!("{} token {}", t.role, i + 1)),
+            token: t.token,
+            role,
+            counter: t.counter,
+        });
+    }
+
+    Ok(Config {
+        hall: Hall {
+            name,
+            time_zone,
+            max_recalls: file.hall.max_recalls,
+        },
+        services,
+        counters,
+        priority_groups,
+        tokens,
+    })
+}
+
+fn is_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 16
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn parse_sessions(list: &[String], at: &str) -> Result<Vec<(NaiveTime, NaiveTime)>, String> {
+    let mut out: Vec<(NaiveTime, NaiveTime)> = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        let bad =
+            || format!("{at}[{i}] {s:?}: write a session as \"HH:MM-HH:MM\", e.g. \"07:30-11:30\"");
+        let (a, b) = s.split_once('-').ok_or_else(bad)?;
+        let from = NaiveTime::parse_from_str(a.trim(), "%H:%M").map_err(|_| bad())?;
+        let to = NaiveTime::parse_from_str(b.trim(), "%H:%M").map_err(|_| bad())?;
+        if from >= to {
+            return Err(format!("{at}[{i}] {s:?} ends before it starts"));
+        }
+        out.push((from, to));
+    }
+    Ok(out)
+}
+
+fn parse_days(list: &[String], at: &str) -> Result<Vec<Weekday>, String> {
+    list.iter()
+        .enumerate()
+        .map(|(i, d)| {
+            d.parse::<Weekday>().map_err(|_| {
+                format!("{at}[{i}] {d:?} is not a weekday; use \"mon\", \"tue\", … \"sun\"")
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn sample_config_is_valid_and_has_sessions() {
+        let c = Config::parse(SAMPLE_CONFIG, "sample").unwrap();
+        assert!(c.services.len() >= 6);
+        assert!(c.services.iter().all(|s| !s.hours.is_always()));
+        assert!(c.counters.iter().any(|k| k.services.len() > 1));
+    }
+
+    #[test]
+    fn built_in_hall_is_open_at_night() {
+        let c = Config::sample();
+        let midnight = Tz::Asia__Ho_Chi_Minh
+            .with_ymd_and_hms(2026, 11, 22, 23, 59, 0)
+            .unwrap()
+            .with_timezone(&Utc);
+        assert!(
+            c.services
+                .iter()
+                .all(|s| s.hours.is_open(midnight, c.hall.time_zone))
+        );
+        assert!(
+            c.tokens.is_empty(),
+            "the built-in hall must not carry known tokens"
+        );
+    }
+
+    #[test]
+    fn sessions_follow_local_time_and_weekdays() {
+        let c = Config::parse(SAMPLE_CONFIG, "sample").unwrap();
+        let tz = c.hall.time_zone;
+        let hours = &c.services[0].hours;
+        let at = |d, h, m| {
+            tz.with_ymd_and_hms(2026, 11, d, h, m, 0)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        // Tuesday 24 November 2026.
+        assert!(hours.is_open(at(24, 7, 30), tz));
+        assert!(!hours.is_open(at(24, 7, 29), tz));
+        assert!(!hours.is_open(at(24, 12, 0), tz));
+        assert!(hours.is_open(at(24, 14, 0), tz));
+        // Sunday.
+        assert!(!hours.is_open(at(22, 9, 0), tz));
+    }
+
+    fn invalid(text: &str) -> String {
+        match Config::parse(text, "test.toml") {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("accepted: {text}"),
+        }
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let base = "[hall]\nname = \"X\"\n";
+        let svc = "[[services]]\ncode = \"HT\"\nprefix = \"A\"\nname = { vi = \"Hộ tịch\" }\n";
+        assert!(invalid(base).contains("no [[services]]"));
+        assert!(invalid(&format!("{base}{svc}{svc}")).contains("used twice"));
+        assert!(
+            invalid(&format!(
+                "{base}{svc}[[counters]]\nid = 1\nservices = [\"XX\"]\n"
+            ))
+            .contains("\"XX\", which is not a service code")
+        );
+        assert!(
+            invalid(&format!("{base}sessions = [\"7h30-11h\"]\n{svc}")).contains("HH:MM-HH:MM")
+        );
+        assert!(invalid("[hall]\nname = \"X\"\ntime_zone = \"Hanoi\"\n").contains("IANA"));
+        assert!(invalid(&format!("{base}colour = 1\n{svc}")).contains("colour"));
+        assert!(
+            invalid(&format!(
+                "{base}{svc}[[tokens]]\ntoken = \"abcdefgh\"\nrole = \"counter\"\n"
+            ))
+            .contains("needs `counter = N`")
+        );
+    }
+}

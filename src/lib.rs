@@ -1,0 +1,9 @@
+//! motcua: queue and notification system for Vietnam's one-stop public service halls.
+//!
+//! The hall service (`serve`) is the one authority for ticket numbers. Its layers:
+//! `domain` (the words), `queue` (the engine, no I/O), `store` (durable events),
+//! `hall` (engine + store + live events), `server` (HTTP API and SSE).
+
+pub mod config;
+pub mod domain;
+pub mod queue;
