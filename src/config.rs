@@ -95,6 +95,48 @@ impl Hours {
             .collect::<Vec<_>>()
             .join(", ")
     }
+
+    /// Sessions and working days in Vietnamese ("07:30–11:30, 13:30–17:00, thứ Hai – thứ Sáu")
+    /// or English, for what a citizen is told.
+    pub fn describe_in(&self, vietnamese: bool) -> String {
+        if self.is_always() {
+            return if vietnamese {
+                "cả ngày".into()
+            } else {
+                "all day".into()
+            };
+        }
+        let name = |d: Weekday| {
+            const VI: [&str; 7] = [
+                "thứ Hai",
+                "thứ Ba",
+                "thứ Tư",
+                "thứ Năm",
+                "thứ Sáu",
+                "thứ Bảy",
+                "Chủ nhật",
+            ];
+            const EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+            let i = d.num_days_from_monday() as usize;
+            if vietnamese { VI[i] } else { EN[i] }
+        };
+        let mut days = self.days.clone();
+        days.sort_by_key(|d| d.num_days_from_monday());
+        days.dedup();
+        let sessions = self.describe();
+        if days.is_empty() || days.len() == 7 {
+            return sessions;
+        }
+        let contiguous = days
+            .windows(2)
+            .all(|w| w[1].num_days_from_monday() == w[0].num_days_from_monday() + 1);
+        let days = if contiguous && days.len() > 2 {
+            format!("{} – {}", name(days[0]), name(days[days.len() - 1]))
+        } else {
+            days.iter().map(|d| name(*d)).collect::<Vec<_>>().join(", ")
+        };
+        format!("{sessions}, {days}")
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -6,4 +6,7 @@
 
 pub mod config;
 pub mod domain;
+pub mod hall;
 pub mod queue;
+pub mod server;
+pub mod store;

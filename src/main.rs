@@ -1,1 +1,281 @@
-fn main() {}
+//! `motcua`: one binary, roles as subcommands. With no arguments it runs the demo.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+use motcua::config::{Config, Role, Token};
+use motcua::hall::Hall;
+use motcua::store::SqliteStore;
+
+#[derive(Parser)]
+#[command(
+    name = "motcua",
+    version,
+    about = "Queue and notification system for one-stop public service halls"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Everything on this machine with the sample hall and demo tokens (the default).
+    Demo {
+        /// Address to listen on. The demo stays on loopback unless told otherwise.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Where the demo keeps its database [default: ~/.local/share/motcua/demo].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// A hall config to use instead of the sample hall.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The hall service: the queue, its API and its event stream.
+    Serve {
+        #[arg(long, env = "MOTCUA_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Directory for the hall's database (created if missing).
+        #[arg(long, env = "MOTCUA_DATA", default_value = "motcua-data")]
+        data: PathBuf,
+        /// Hall config (TOML). Without it: the sample hall, open at all hours.
+        #[arg(long, env = "MOTCUA_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Checks a hall config file and says what it describes.
+    CheckConfig { file: PathBuf },
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Cmd::Demo {
+        listen: "127.0.0.1:8080".into(),
+        data: None,
+        config: None,
+    }) {
+        Cmd::Demo {
+            listen,
+            data,
+            config,
+        } => demo(&listen, data, config.as_deref()),
+        Cmd::Serve {
+            listen,
+            data,
+            config,
+        } => serve(&listen, &data, config.as_deref()),
+        Cmd::CheckConfig { file } => check_config(&file),
+    };
+    if let Err(e) = result {
+        eprintln!("motcua: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config> {
+    let mut config = match path {
+        Some(p) => Config::load(p)?,
+        None => Config::sample(),
+    };
+    if let Ok(token) = std::env::var("MOTCUA_ADMIN_TOKEN")
+        && !token.trim().is_empty()
+    {
+        if token.trim().len() < 16 {
+            tracing::warn!("MOTCUA_ADMIN_TOKEN is short; use a long random token outside a demo");
+        }
+        config.tokens.push(Token {
+            token: token.trim().to_owned(),
+            role: Role::Admin,
+            name: "MOTCUA_ADMIN_TOKEN".into(),
+            counter: None,
+        });
+    }
+    Ok(config)
+}
+
+fn serve(listen: &str, data: &Path, config: Option<&Path>) -> Result<()> {
+    let config = load_config(config)?;
+    if config.tokens.is_empty() {
+        tracing::warn!(
+            "no tokens: nobody can take tickets or call; add [[tokens]] to the config or set MOTCUA_ADMIN_TOKEN"
+        );
+    }
+    run(listen, data, config, false)
+}
+
+fn demo(listen: &str, data: Option<PathBuf>, config: Option<&Path>) -> Result<()> {
+    let mut config = load_config(config)?;
+    config
+        .tokens
+        .push(demo_token("demo-admin", Role::Admin, None));
+    config
+        .tokens
+        .push(demo_token("demo-kiosk", Role::Kiosk, None));
+    for id in config.counters.iter().map(|c| c.id).collect::<Vec<_>>() {
+        config.tokens.push(demo_token(
+            &format!("demo-counter-{id}"),
+            Role::Counter,
+            Some(id),
+        ));
+    }
+    let data = data.unwrap_or_else(demo_data_dir);
+    run(listen, &data, config, true)
+}
+
+fn demo_token(token: &str, role: Role, counter: Option<u32>) -> Token {
+    Token {
+        token: token.into(),
+        role,
+        name: token.into(),
+        counter,
+    }
+}
+
+fn demo_data_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("motcua").join("demo")
+}
+
+fn run(listen: &str, data: &Path, config: Config, demo: bool) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let store = SqliteStore::open(data)?;
+        tracing::info!("hall database: {}", store.path().display());
+        let hall = Arc::new(Hall::open(Arc::new(config), Arc::new(store))?);
+        let listener = bind(listen, demo).await?;
+        let addr = listener.local_addr()?;
+        // Tests and scripts read this line to find the port.
+        println!("motcua: hall service listening on http://{addr}");
+        if demo {
+            print_demo_help(addr, &hall);
+        }
+        tracing::info!(
+            "{}: {} services, {} counters",
+            hall.config().hall.name,
+            hall.config().services.len(),
+            hall.config().counters.len()
+        );
+        motcua::server::serve(listener, hall, stop_signal()).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+async fn bind(listen: &str, demo: bool) -> Result<TcpListener> {
+    let addr: SocketAddr = listen
+        .parse()
+        .with_context(|| format!("--listen {listen:?} is not an address like 127.0.0.1:8080"))?;
+    match TcpListener::bind(addr).await {
+        Ok(l) => Ok(l),
+        // The demo should open wherever it can rather than fail on a busy port.
+        Err(e) if demo && e.kind() == std::io::ErrorKind::AddrInUse => {
+            tracing::warn!("{addr} is busy; the demo takes a free port instead");
+            Ok(TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot listen on {addr}")),
+    }
+}
+
+fn print_demo_help(addr: SocketAddr, hall: &Hall) {
+    let base = format!("http://{addr}");
+    let first = hall
+        .config()
+        .services
+        .first()
+        .map_or("HT", |s| s.code.as_str())
+        .to_owned();
+    let counter = hall
+        .config()
+        .counters
+        .iter()
+        .find(|c| c.services.contains(&first))
+        .map_or(1, |c| c.id);
+    println!(
+        "\n{name} (demo)\n\
+         Follow the queue live:   curl -N {base}/api/v1/events\n\
+         Take a ticket:           curl -H 'Authorization: Bearer demo-kiosk' -H 'Content-Type: application/json' \\\n\
+         \x20                          -d '{{\"service\":\"{first}\"}}' {base}/api/v1/tickets\n\
+         Call it at counter {counter}:    curl -X POST -H 'Authorization: Bearer demo-counter-{counter}' {base}/api/v1/counters/{counter}/call\n\
+         The board:               curl {base}/api/v1/board\n\
+         API description:         {base}/api/v1/openapi.json\n\
+         Tokens: demo-admin, demo-kiosk, demo-counter-N. Stop with Ctrl+C.\n",
+        name = hall.config().hall.name,
+    );
+}
+
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("stopping: finishing requests in flight");
+}
+
+fn check_config(file: &Path) -> Result<()> {
+    let config = Config::load(file)?;
+    println!("{}: OK", file.display());
+    println!(
+        "hall: {} ({})",
+        config.hall.name,
+        config.hall.time_zone.name()
+    );
+    for s in &config.services {
+        let counters: Vec<String> = config
+            .counters
+            .iter()
+            .filter(|c| c.services.contains(&s.code))
+            .map(|c| c.id.to_string())
+            .collect();
+        let limit = s
+            .daily_limit
+            .map(|l| format!(", {l} a day"))
+            .unwrap_or_default();
+        println!(
+            "  {} {:<6} {} — {}{}; counters {}",
+            s.prefix,
+            s.code,
+            s.name.vi,
+            s.hours.describe_in(true),
+            limit,
+            if counters.is_empty() {
+                "none (nobody can call this line!)".into()
+            } else {
+                counters.join(", ")
+            }
+        );
+    }
+    println!("tokens: {}", config.tokens.len());
+    Ok(())
+}

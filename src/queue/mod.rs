@@ -17,8 +17,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::config::Config;
-use crate::domain::{CounterId, CounterState, Ticket, TicketId, TicketStatus, ticket_number};
+use crate::config::{Config, Hours};
+use crate::domain::{
+    CounterId, CounterState, Localized, Ticket, TicketId, TicketStatus, ticket_number,
+};
 
 pub use view::{RecentCall, ServiceLoad};
 
@@ -165,10 +167,18 @@ pub enum QueueError {
     UnknownService(String),
     #[error("there is no priority group {0:?}")]
     UnknownPriority(String),
-    #[error("service {service} does not issue tickets now (hours: {hours})")]
-    ServiceClosed { service: String, hours: String },
+    #[error("service {service} does not issue tickets now (hours: {})", hours.describe_in(false))]
+    ServiceClosed {
+        service: String,
+        name: Localized,
+        hours: Hours,
+    },
     #[error("service {service} has issued its {limit} tickets for today")]
-    DailyLimitReached { service: String, limit: u32 },
+    DailyLimitReached {
+        service: String,
+        name: Localized,
+        limit: u32,
+    },
     #[error("there is no counter {0}")]
     UnknownCounter(CounterId),
     #[error("counter {0} is closed; open it first")]
@@ -405,7 +415,8 @@ impl Queue {
         if !service.hours.is_open(now, self.config.hall.time_zone) {
             return Err(QueueError::ServiceClosed {
                 service: code.to_owned(),
-                hours: service.hours.describe(),
+                name: service.name.clone(),
+                hours: service.hours.clone(),
             });
         }
         let last = self.seq.get(code).copied().unwrap_or(0);
@@ -414,6 +425,7 @@ impl Queue {
         {
             return Err(QueueError::DailyLimitReached {
                 service: code.to_owned(),
+                name: service.name.clone(),
                 limit,
             });
         }

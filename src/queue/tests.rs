@@ -171,8 +171,16 @@ fn closed_service_and_daily_limit_are_refused() {
             noon,
         )
         .unwrap_err();
-    assert!(
-        matches!(err, QueueError::ServiceClosed { ref hours, .. } if hours == "07:30–11:30, 13:30–17:00")
+    let QueueError::ServiceClosed { hours, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        hours.describe_in(true),
+        "07:30–11:30, 13:30–17:00, thứ Hai – thứ Sáu"
+    );
+    assert_eq!(
+        hours.describe_in(false),
+        "07:30–11:30, 13:30–17:00, Mon – Fri"
     );
     for _ in 0..5 {
         issue(&mut q, "HT", morning());
@@ -186,12 +194,8 @@ fn closed_service_and_daily_limit_are_refused() {
             morning(),
         )
         .unwrap_err();
-    assert_eq!(
-        err,
-        QueueError::DailyLimitReached {
-            service: "HT".into(),
-            limit: 5
-        }
+    assert!(
+        matches!(err, QueueError::DailyLimitReached { limit: 5, ref service, .. } if service == "HT")
     );
     let err = q
         .execute(

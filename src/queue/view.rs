@@ -99,7 +99,7 @@ impl Queue {
                 .service(service)
                 .map_or(300, |s| s.avg_service_secs);
         }
-        recent.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        recent.sort_unstable_by_key(|r| std::cmp::Reverse(r.0));
         recent.truncate(RECENT_SERVICE_TIMES);
         let sum: i64 = recent.iter().map(|(_, s)| s).sum();
         (sum / recent.len() as i64) as u32

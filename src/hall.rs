@@ -1,0 +1,183 @@
+//! The hall: the queue engine, its store and the live event feed, together.
+//!
+//! Every command runs the same way: decide against the current queue, store the
+//! events (durable when `commit` returns), apply them, then publish them. Writers
+//! take turns; readers only take the queue's read lock, never waiting on the disk.
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use tokio::sync::broadcast;
+
+use crate::config::Config;
+use crate::domain::EventId;
+use crate::queue::{Change, Command, EventKind, Queue, QueueError};
+use crate::store::{Store, StoreError, StoredEvent};
+
+/// How many events a slow live subscriber may fall behind before it re-reads them
+/// from the store.
+const LIVE_BUFFER: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HallError {
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error("storage failed: {0}")]
+    Storage(#[from] StoreError),
+}
+
+/// The queue and the id of the last event folded into it.
+struct Applied {
+    queue: Queue,
+    last_event: EventId,
+}
+
+pub struct Hall {
+    config: Arc<Config>,
+    store: Arc<dyn Store>,
+    queue: RwLock<Applied>,
+    writer: Mutex<()>,
+    live: broadcast::Sender<Arc<StoredEvent>>,
+}
+
+impl Hall {
+    /// Rebuilds the hall's queue from its store.
+    pub fn open(config: Arc<Config>, store: Arc<dyn Store>) -> Result<Hall, StoreError> {
+        let snapshot = store.load()?;
+        let queue = Queue::restore(config.clone(), snapshot, Utc::now());
+        let last_event = store.last_event_id()?;
+        let (live, _) = broadcast::channel(LIVE_BUFFER);
+        Ok(Hall {
+            config,
+            store,
+            queue: RwLock::new(Applied { queue, last_event }),
+            writer: Mutex::new(()),
+            live,
+        })
+    }
+
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Reads the queue. Keep `f` short: writers wait for it.
+    pub fn read<R>(&self, f: impl FnOnce(&Queue) -> R) -> R {
+        self.read_at(|q, _| f(q))
+    }
+
+    /// Reads the queue with the id of the last event it reflects: a client that
+    /// follows the event stream from that id misses nothing and sees nothing twice.
+    pub fn read_at<R>(&self, f: impl FnOnce(&Queue, EventId) -> R) -> R {
+        let applied = self.queue.read().unwrap_or_else(|e| e.into_inner());
+        f(&applied.queue, applied.last_event)
+    }
+
+    /// New events as they are stored. Subscribe before reading the backlog.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
+        self.live.subscribe()
+    }
+
+    /// Runs a command now. Blocks on the disk: call it off the async runtime.
+    pub fn execute(&self, command: &Command) -> Result<Vec<Arc<StoredEvent>>, HallError> {
+        self.execute_then(command, Utc::now(), |_, events| events.to_vec())
+    }
+
+    /// Runs a command at `now`, then `then` looks at the queue as the command left it
+    /// (before any other command runs) and at the stored events.
+    pub fn execute_then<R>(
+        &self,
+        command: &Command,
+        now: DateTime<Utc>,
+        then: impl FnOnce(&Queue, &[Arc<StoredEvent>]) -> R,
+    ) -> Result<R, HallError> {
+        let _turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        // Milliseconds are plenty for a queue and keep stored and sent times short.
+        let now = now.trunc_subsecs(3);
+        let changes = self.read(|q| q.decide(command, now))?;
+        let ids = if changes.is_empty() {
+            Vec::new()
+        } else {
+            self.store.commit(&changes)?
+        };
+        let events: Vec<Arc<StoredEvent>> = ids
+            .into_iter()
+            .zip(changes)
+            .map(|(id, change)| Arc::new(StoredEvent { id, change }))
+            .collect();
+        let mut applied = self.queue.write().unwrap_or_else(|e| e.into_inner());
+        for e in &events {
+            applied.queue.apply(&e.change);
+            applied.last_event = e.id;
+        }
+        for e in &events {
+            tracing::info!(event = e.id, "{}", describe(&applied.queue, &e.change));
+            // No subscriber is fine: nobody is watching.
+            let _ = self.live.send(e.clone());
+        }
+        Ok(then(&applied.queue, &events))
+    }
+}
+
+/// One line for the journal that a hall manager can read.
+fn describe(q: &Queue, c: &Change) -> String {
+    let number = c.ticket.as_ref().map_or("?", |t| t.number.as_str());
+    let counter = c
+        .ticket
+        .as_ref()
+        .and_then(|t| t.counter)
+        .or(c.counter.as_ref().map(|k| k.id))
+        .map_or_else(|| "?".to_string(), |id| id.to_string());
+    match c.kind {
+        EventKind::DayStarted => format!(
+            "new day {}: ticket numbers restart",
+            c.day.map(|d| d.to_string()).unwrap_or_default()
+        ),
+        EventKind::TicketIssued => {
+            let t = c.ticket.as_ref().expect("issued events carry the ticket");
+            let name = q
+                .config()
+                .service(&t.service)
+                .map_or("", |s| s.name.vi.as_str());
+            let priority = t
+                .priority
+                .as_deref()
+                .map(|p| format!(", priority {p}"))
+                .unwrap_or_default();
+            format!(
+                "ticket {number} issued for {name}{priority}; {} waiting",
+                q.service_load(&t.service).waiting
+            )
+        }
+        EventKind::TicketCalled => format!("counter {counter} called {number}"),
+        EventKind::TicketRecalled => format!(
+            "counter {counter} recalled {number} (recall {})",
+            c.ticket.as_ref().map_or(0, |t| t.recalls)
+        ),
+        EventKind::TicketStarted => format!("counter {counter} started serving {number}"),
+        EventKind::TicketFinished => {
+            let minutes = c.ticket.as_ref().and_then(|t| {
+                Some((t.finished_at? - t.started_at.or(t.called_at)?).num_seconds() as f64 / 60.0)
+            });
+            match minutes {
+                Some(m) => format!("counter {counter} finished {number} after {m:.1} min"),
+                None => format!("counter {counter} finished {number}"),
+            }
+        }
+        EventKind::TicketNoShow => format!("{number} did not come to counter {counter}: no-show"),
+        EventKind::TicketTransferred => {
+            let from = c.counter.as_ref().map_or(0, |k| k.id);
+            let t = c.ticket.as_ref().expect("transfer events carry the ticket");
+            match t.target_counter {
+                Some(to) => format!("counter {from} transferred {number} to counter {to}"),
+                None => format!("counter {from} transferred {number} to line {}", t.service),
+            }
+        }
+        EventKind::TicketExpired => format!("{number} expired unserved at the end of its day"),
+        EventKind::CounterOpened => format!("counter {counter} opened"),
+        EventKind::CounterClosed => format!("counter {counter} closed"),
+    }
+}

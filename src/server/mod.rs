@@ -1,0 +1,158 @@
+//! The hall service over HTTP: the JSON API, the event stream and the OpenAPI
+//! document, on axum. Handlers are in `api` and `events`; errors become answers in
+//! `error`; tokens are checked in `auth`.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod events;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, Uri};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+
+use crate::hall::Hall;
+use crate::queue::Command;
+use error::ApiError;
+
+/// Request bodies are small JSON; anything bigger is a mistake or an attack.
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// How often the service looks at the clock to start a new day unprompted.
+const TICK: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+pub struct AppState {
+    pub hall: Arc<Hall>,
+    /// Turns true when the service is stopping, so event streams end.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "motcua hall service", description = "Queue tickets, counters, the waiting-room board and live events of a one-stop public service hall (bộ phận một cửa). Writes need `Authorization: Bearer TOKEN`; reads are open. Errors are `{\"error\": {\"code\", \"message\"}}`."),
+    paths(
+        api::healthz, api::hall, api::services, api::counters, api::get_board,
+        api::issue, api::ticket,
+        api::call, api::recall, api::start, api::finish, api::no_show, api::transfer, api::open, api::close,
+        events::events,
+    ),
+    components(schemas(crate::queue::Change, crate::store::StoredEvent, crate::queue::EventKind)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(api::healthz))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/hall", get(api::hall))
+        .route("/api/v1/services", get(api::services))
+        .route("/api/v1/counters", get(api::counters))
+        .route("/api/v1/board", get(api::get_board))
+        .route("/api/v1/events", get(events::events))
+        .route("/api/v1/tickets", post(api::issue))
+        .route("/api/v1/tickets/{id}", get(api::ticket))
+        .route("/api/v1/counters/{id}/call", post(api::call))
+        .route("/api/v1/counters/{id}/recall", post(api::recall))
+        .route("/api/v1/counters/{id}/start", post(api::start))
+        .route("/api/v1/counters/{id}/finish", post(api::finish))
+        .route("/api/v1/counters/{id}/no-show", post(api::no_show))
+        .route("/api/v1/counters/{id}/transfer", post(api::transfer))
+        .route("/api/v1/counters/{id}/open", post(api::open))
+        .route("/api/v1/counters/{id}/close", post(api::close))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+async fn index(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "service": "motcua hall service",
+        "hall": state.hall.config().hall.name,
+        "api": "/api/v1",
+        "openapi": "/api/v1/openapi.json",
+        "board": "/api/v1/board",
+        "events": "/api/v1/events",
+    }))
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::not_found(
+        "not_found",
+        format!(
+            "there is nothing at {}; the API is under /api/v1",
+            uri.path()
+        ),
+    )
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+/// Serves until `stop` resolves, then lets requests in flight finish and ends
+/// event streams.
+pub async fn serve(
+    listener: TcpListener,
+    hall: Arc<Hall>,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    let ticker = tokio::spawn(tick_forever(hall.clone()));
+    let app = router(AppState { hall, shutdown });
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            stop.await;
+            let _ = shutdown_tx.send(true);
+        })
+        .await;
+    ticker.abort();
+    result
+}
+
+/// Starts the new day on time even when nobody takes a ticket: at midnight the
+/// board empties and yesterday's open tickets expire.
+async fn tick_forever(hall: Arc<Hall>) {
+    let mut interval = tokio::time::interval(TICK);
+    loop {
+        interval.tick().await;
+        let hall = hall.clone();
+        let result = tokio::task::spawn_blocking(move || hall.execute(&Command::Tick)).await;
+        if let Ok(Err(e)) = result {
+            tracing::warn!("day rollover check failed, will retry: {e}");
+        }
+    }
+}

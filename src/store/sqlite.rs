@@ -1,0 +1,393 @@
+//! The SQLite store: one file in the data dir, WAL, `synchronous=FULL`, so a
+//! committed ticket survives a kill -9 and a power cut. A lock file keeps a second
+//! service from writing the same hall.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{Store, StoreError, StoredEvent};
+use crate::domain::{CounterState, EventId, Ticket, TicketId, TicketStatus};
+use crate::queue::{Change, EventKind, Snapshot};
+
+/// Schema versions, applied in order; `PRAGMA user_version` says how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE events (
+    id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    at   TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE tickets (
+    id             INTEGER PRIMARY KEY,
+    day            TEXT NOT NULL,
+    issued_service TEXT NOT NULL,
+    seq            INTEGER NOT NULL,
+    number         TEXT NOT NULL,
+    service        TEXT NOT NULL,
+    priority       TEXT,
+    status         TEXT NOT NULL,
+    issued_at      TEXT NOT NULL,
+    called_at      TEXT,
+    last_called_at TEXT,
+    started_at     TEXT,
+    finished_at    TEXT,
+    counter        INTEGER,
+    target_counter INTEGER,
+    recalls        INTEGER NOT NULL,
+    transfers      INTEGER NOT NULL,
+    UNIQUE (day, issued_service, seq)
+);
+CREATE INDEX tickets_by_status ON tickets (status);
+CREATE TABLE counters (
+    id      INTEGER PRIMARY KEY,
+    open    INTEGER NOT NULL,
+    current INTEGER
+);
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#];
+
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+    path: PathBuf,
+    _lock: File,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the hall database in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let unavailable = |what: String| StoreError::Unavailable(what);
+        std::fs::create_dir_all(dir)
+            .map_err(|e| unavailable(format!("cannot create data dir {}: {e}", dir.display())))?;
+        let lock_path = dir.join("motcua.lock");
+        let lock = File::create(&lock_path)
+            .map_err(|e| unavailable(format!("cannot write in data dir {}: {e}", dir.display())))?;
+        lock.try_lock().map_err(|_| {
+            unavailable(format!(
+                "another motcua service is using data dir {}; stop it or choose another --data",
+                dir.display()
+            ))
+        })?;
+        let path = dir.join("motcua.sqlite3");
+        let writer = Connection::open(&path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        writer.pragma_update(None, "synchronous", "FULL")?;
+        writer.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&writer)?;
+        let reader = Connection::open(&path)?;
+        reader.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+            path,
+            _lock: lock,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let done: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if done > MIGRATIONS.len() {
+        return Err(StoreError::Unavailable(format!(
+            "the database was written by a newer motcua (schema {done}, this one knows {}); \
+             upgrade motcua",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Poisoning only means another thread panicked mid-call; SQLite's own transaction
+/// keeps the data whole, so the connection is still good to use.
+fn lock(m: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+const TICKET_COLUMNS: &str = "id, day, issued_service, seq, number, service, priority, status, \
+     issued_at, called_at, last_called_at, started_at, finished_at, counter, target_counter, \
+     recalls, transfers";
+
+fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
+    let status: String = r.get(7)?;
+    let status = TicketStatus::parse(&status).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            7,
+            rusqlite::types::Type::Text,
+            format!("unknown ticket status {status:?}").into(),
+        )
+    })?;
+    Ok(Ticket {
+        id: r.get(0)?,
+        day: r.get(1)?,
+        issued_service: r.get(2)?,
+        seq: r.get(3)?,
+        number: r.get(4)?,
+        service: r.get(5)?,
+        priority: r.get(6)?,
+        status,
+        issued_at: r.get(8)?,
+        called_at: r.get(9)?,
+        last_called_at: r.get(10)?,
+        started_at: r.get(11)?,
+        finished_at: r.get(12)?,
+        counter: r.get(13)?,
+        target_counter: r.get(14)?,
+        recalls: r.get(15)?,
+        transfers: r.get(16)?,
+    })
+}
+
+fn put_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT INTO tickets ({TICKET_COLUMNS}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+         ON CONFLICT (id) DO UPDATE SET service = excluded.service, priority = excluded.priority, \
+         status = excluded.status, called_at = excluded.called_at, \
+         last_called_at = excluded.last_called_at, started_at = excluded.started_at, \
+         finished_at = excluded.finished_at, counter = excluded.counter, \
+         target_counter = excluded.target_counter, recalls = excluded.recalls, \
+         transfers = excluded.transfers"
+    ))?
+    .execute(params![
+        t.id,
+        t.day,
+        t.issued_service,
+        t.seq,
+        t.number,
+        t.service,
+        t.priority,
+        t.status.as_str(),
+        t.issued_at,
+        t.called_at,
+        t.last_called_at,
+        t.started_at,
+        t.finished_at,
+        t.counter,
+        t.target_counter,
+        t.recalls,
+        t.transfers,
+    ])?;
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn load(&self) -> Result<Snapshot, StoreError> {
+        let conn = lock(&self.reader);
+        let meta_day: Option<NaiveDate> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'day'", [], |r| r.get(0))
+            .optional()?;
+        let ticket_day: Option<NaiveDate> =
+            conn.query_row("SELECT max(day) FROM tickets", [], |r| r.get(0))?;
+        let day = meta_day.max(ticket_day);
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets \
+             WHERE day = ?1 OR status IN ('waiting', 'called', 'serving') ORDER BY id"
+        ))?;
+        let tickets = stmt
+            .query_map(params![day], ticket_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        let counters = conn
+            .prepare("SELECT id, open, current FROM counters ORDER BY id")?
+            .query_map([], |r| {
+                Ok(CounterState {
+                    id: r.get(0)?,
+                    open: r.get(1)?,
+                    current: r.get(2)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let max_ticket_id: Option<TicketId> =
+            conn.query_row("SELECT max(id) FROM tickets", [], |r| r.get(0))?;
+        Ok(Snapshot {
+            day,
+            tickets,
+            counters,
+            max_ticket_id: max_ticket_id.unwrap_or(0),
+        })
+    }
+
+    fn commit(&self, changes: &[Change]) -> Result<Vec<EventId>, StoreError> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction()?;
+        let mut ids = Vec::with_capacity(changes.len());
+        for change in changes {
+            let data = serde_json::to_string(change)
+                .map_err(|e| StoreError::Corrupt(format!("cannot encode event: {e}")))?;
+            tx.prepare_cached("INSERT INTO events (at, kind, data) VALUES (?1, ?2, ?3)")?
+                .execute(params![change.at, change.kind.name(), data])?;
+            ids.push(tx.last_insert_rowid() as EventId);
+            if let Some(t) = &change.ticket {
+                put_ticket(&tx, t)?;
+            }
+            if let Some(c) = &change.counter {
+                tx.prepare_cached(
+                    "INSERT INTO counters (id, open, current) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (id) DO UPDATE SET open = excluded.open, current = excluded.current",
+                )?
+                .execute(params![c.id, c.open, c.current])?;
+            }
+            if let (EventKind::DayStarted, Some(day)) = (change.kind, change.day) {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('day', ?1) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![day],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    fn events_after(&self, after: EventId, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        let conn = lock(&self.reader);
+        let mut stmt =
+            conn.prepare_cached("SELECT id, data FROM events WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+        let rows = stmt.query_map(params![after, limit as i64], |r| {
+            Ok((r.get::<_, EventId>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|row| {
+            let (id, data) = row?;
+            let change = serde_json::from_str(&data)
+                .map_err(|e| StoreError::Corrupt(format!("event {id}: {e}")))?;
+            Ok(StoredEvent { id, change })
+        })
+        .collect()
+    }
+
+    fn last_event_id(&self) -> Result<EventId, StoreError> {
+        let conn = lock(&self.reader);
+        let id: Option<EventId> = conn.query_row("SELECT max(id) FROM events", [], |r| r.get(0))?;
+        Ok(id.unwrap_or(0))
+    }
+
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        let conn = lock(&self.reader);
+        Ok(conn
+            .prepare_cached(&format!(
+                "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1"
+            ))?
+            .query_row(params![id], ticket_from_row)
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::Duration;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::queue::{Command, Queue};
+
+    fn hall() -> Arc<Config> {
+        Arc::new(Config::sample())
+    }
+
+    #[test]
+    fn restart_restores_the_queue_and_numbering() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = chrono::Utc::now();
+        let mut q = Queue::new(hall(), now);
+        {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            for cmd in [
+                Command::Issue {
+                    service: "HT".into(),
+                    priority: None,
+                },
+                Command::Issue {
+                    service: "HT".into(),
+                    priority: Some("elderly".into()),
+                },
+                Command::Call { counter: 1 },
+                Command::Close { counter: 3 },
+            ] {
+                let changes = q.decide(&cmd, now).unwrap();
+                let ids = store.commit(&changes).unwrap();
+                assert_eq!(ids.len(), changes.len());
+                changes.iter().for_each(|c| q.apply(c));
+            }
+            let events = store.events_after(0, 100).unwrap();
+            assert_eq!(events.len(), 4);
+            assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+            assert_eq!(store.last_event_id().unwrap(), events[3].id);
+            assert_eq!(store.events_after(events[1].id, 100).unwrap(), events[2..]);
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let restored = Queue::restore(hall(), store.load().unwrap(), now);
+        assert_eq!(
+            restored.tickets().collect::<Vec<_>>(),
+            q.tickets().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            restored.counters().collect::<Vec<_>>(),
+            q.counters().collect::<Vec<_>>()
+        );
+        let next = Command::Issue {
+            service: "HT".into(),
+            priority: None,
+        };
+        let issued = restored.decide(&next, now).unwrap();
+        assert_eq!(issued[0].ticket.as_ref().unwrap().number, "A003");
+        assert_eq!(issued[0].ticket.as_ref().unwrap().id, 3);
+        // Tickets of a finished day are still found by id after the rollover.
+        let tomorrow = now + Duration::days(1);
+        let rolled = restored.decide(&next, tomorrow).unwrap();
+        store.commit(&rolled).unwrap();
+        let reloaded = store.load().unwrap();
+        assert!(reloaded.tickets.iter().all(|t| t.day > restored.day()));
+        assert_eq!(
+            store.ticket(1).unwrap().unwrap().status,
+            TicketStatus::Expired
+        );
+    }
+
+    #[test]
+    fn a_second_service_on_the_same_data_dir_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = SqliteStore::open(dir.path()).unwrap();
+        let err = SqliteStore::open(dir.path()).err().unwrap().to_string();
+        assert!(err.contains("another motcua service"), "{err}");
+    }
+
+    #[test]
+    fn a_reused_number_is_refused_by_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let now = chrono::Utc::now();
+        let q = Queue::new(hall(), now);
+        let issue = Command::Issue {
+            service: "CT".into(),
+            priority: None,
+        };
+        let changes = q.decide(&issue, now).unwrap();
+        store.commit(&changes).unwrap();
+        let mut again = changes.clone();
+        again[0].ticket.as_mut().unwrap().id = 99;
+        assert!(store.commit(&again).is_err());
+        assert_eq!(
+            store.last_event_id().unwrap(),
+            1,
+            "a failed commit leaves no event"
+        );
+    }
+}
