@@ -1,0 +1,286 @@
+//! Starts the real `motcua serve` binary on a loopback port with its own data dir,
+//! and reads its event stream, for end-to-end tests.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::Value;
+
+pub const ADMIN: &str = "test-admin-token";
+pub const KIOSK: &str = "test-kiosk-token";
+pub const DISPLAY: &str = "test-display-token";
+
+pub fn counter_token(id: u32) -> String {
+    format!("test-counter-{id}-token")
+}
+
+/// A small hall: three lines, three counters, a token of each role.
+/// `closed_days` are weekdays on which line DD issues no tickets.
+pub fn hall_config(closed_days: &[&str]) -> String {
+    let open_days: Vec<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .filter(|d| !closed_days.contains(d))
+        .map(|d| format!("\"{d}\""))
+        .collect();
+    format!(
+        r#"
+[hall]
+name = "Trung tâm Phục vụ hành chính công xã Kiểm Thử"
+max_recalls = 1
+
+[[priority_groups]]
+code = "elderly"
+name = {{ vi = "Người cao tuổi", en = "Elderly person" }}
+
+[[services]]
+code = "HT"
+prefix = "A"
+name = {{ vi = "Hộ tịch", en = "Civil status" }}
+
+[[services]]
+code = "CT"
+prefix = "B"
+name = {{ vi = "Chứng thực", en = "Certification" }}
+daily_limit = 3
+
+[[services]]
+code = "DD"
+prefix = "D"
+name = {{ vi = "Đất đai", en = "Land" }}
+sessions = ["00:00-23:59"]
+days = [{days}]
+
+[[counters]]
+id = 1
+services = ["HT", "CT"]
+
+[[counters]]
+id = 2
+services = ["CT"]
+
+[[counters]]
+id = 3
+services = ["DD"]
+
+[[tokens]]
+token = "{ADMIN}"
+role = "admin"
+
+[[tokens]]
+token = "{KIOSK}"
+role = "kiosk"
+
+[[tokens]]
+token = "{DISPLAY}"
+role = "display"
+
+[[tokens]]
+token = "test-counter-1-token"
+role = "counter"
+counter = 1
+
+[[tokens]]
+token = "test-counter-2-token"
+role = "counter"
+counter = 2
+
+[[tokens]]
+token = "test-counter-3-token"
+role = "counter"
+counter = 3
+"#,
+        days = open_days.join(", ")
+    )
+}
+
+/// A running `motcua serve`; killed when dropped.
+pub struct Service {
+    child: Child,
+    pub base: String,
+    pub dir: PathBuf,
+}
+
+impl Service {
+    /// Starts a service on a fresh data dir with `config`.
+    pub fn start(dir: &Path, config: &str) -> Service {
+        std::fs::write(dir.join("hall.toml"), config).unwrap();
+        Service::start_on(dir)
+    }
+
+    /// Starts a service on `dir` as it is (to restart after a stop or a crash).
+    pub fn start_on(dir: &Path) -> Service {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("service.log"))
+            .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(dir.join("data"))
+            .arg("--config")
+            .arg(dir.join("hall.toml"))
+            .env_remove("MOTCUA_ADMIN_TOKEN")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("the motcua binary starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| {
+                let log = std::fs::read_to_string(dir.join("service.log")).unwrap_or_default();
+                panic!("the service did not say where it listens: {line:?}\n{log}")
+            })
+            .to_owned();
+        Service {
+            child,
+            base,
+            dir: dir.to_owned(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// kill -9: no chance to flush or say goodbye.
+    pub fn crash(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM, and wait for a clean exit.
+    pub fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(
+            status.success(),
+            "the service did not stop cleanly: {status}"
+        );
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// POST with a bearer token and an optional JSON body; returns status and JSON (Null when empty).
+pub async fn post(
+    c: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = c.post(url).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    let json = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    };
+    (status, json)
+}
+
+pub async fn get(c: &reqwest::Client, url: &str) -> (u16, Value) {
+    let res = c.get(url).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+/// One server-sent event.
+#[derive(Debug, Clone)]
+pub struct Sse {
+    pub id: Option<u64>,
+    pub event: String,
+    pub data: Value,
+}
+
+/// Reads an event stream and hands out whole events.
+pub struct SseReader {
+    stream:
+        std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buf: String,
+}
+
+impl SseReader {
+    pub async fn open(c: &reqwest::Client, url: &str, last_event_id: Option<u64>) -> SseReader {
+        let mut req = c.get(url).timeout(Duration::from_secs(3600));
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "text/event-stream");
+        SseReader {
+            stream: Box::pin(res.bytes_stream()),
+            buf: String::new(),
+        }
+    }
+
+    /// The next event (keep-alive comments skipped), or panics after `within`.
+    pub async fn next(&mut self, within: Duration) -> Sse {
+        tokio::time::timeout(within, self.next_inner())
+            .await
+            .expect("an event arrives in time")
+    }
+
+    /// Whether any event arrives within `within`.
+    pub async fn nothing_within(&mut self, within: Duration) -> bool {
+        tokio::time::timeout(within, self.next_inner())
+            .await
+            .is_err()
+    }
+
+    async fn next_inner(&mut self) -> Sse {
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut id = None;
+                let mut event = String::new();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = Some(v.trim().parse().unwrap());
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if event.is_empty() && data.is_empty() {
+                    continue; // a comment, e.g. keep-alive
+                }
+                return Sse {
+                    id,
+                    event,
+                    data: serde_json::from_str(&data).unwrap_or(Value::String(data)),
+                };
+            }
+            let chunk = self.stream.next().await.expect("stream open").unwrap();
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
