@@ -26,13 +26,7 @@ async fn a_ticket_is_issued_called_and_streamed() {
     let c = client();
     let mut stream = SseReader::open(&c, &svc.url("/api/v1/events"), None).await;
 
-    let (status, t) = post(
-        &c,
-        &svc.url("/api/v1/tickets"),
-        KIOSK,
-        Some(json!({"service": "HT"})),
-    )
-    .await;
+    let (status, t) = svc.take(&c, "HT").await;
     assert_eq!(status, 201, "{t}");
     assert_eq!(t["number"], "A001");
     assert_eq!(t["service"], "HT");
@@ -87,13 +81,7 @@ async fn resuming_with_last_event_id_misses_nothing_and_repeats_nothing() {
     let svc = Service::start(dir.path(), &hall_config(&[]));
     let c = client();
     for service in ["HT", "CT", "HT", "CT"] {
-        post(
-            &c,
-            &svc.url("/api/v1/tickets"),
-            KIOSK,
-            Some(json!({"service": service})),
-        )
-        .await;
+        svc.take(&c, service).await;
     }
     post(
         &c,
@@ -140,13 +128,7 @@ async fn tokens_guard_every_write_and_refusals_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let svc = Service::start(dir.path(), &hall_config(&[]));
     let c = client();
-    post(
-        &c,
-        &svc.url("/api/v1/tickets"),
-        KIOSK,
-        Some(json!({"service": "CT"})),
-    )
-    .await;
+    svc.take(&c, "CT").await;
     let (_, before) = get(&c, &svc.url("/api/v1/board")).await;
 
     let res = c
@@ -320,38 +302,20 @@ async fn a_closed_line_and_a_full_day_are_refused_in_words_for_citizens() {
         .find(|s| s["code"] == "DD")
         .unwrap();
     assert_eq!(dd["open"], false);
-    let (status, err) = post(
-        &c,
-        &svc.url("/api/v1/tickets"),
-        KIOSK,
-        Some(json!({"service": "DD"})),
-    )
-    .await;
+    let (status, err) = svc.take(&c, "DD").await;
     assert_eq!(status, 409);
     assert_eq!(err["error"]["code"], "service_closed");
     let vi = err["error"]["citizen_message"]["vi"].as_str().unwrap();
     assert!(vi.contains("Đất đai") && vi.contains("00:00–23:59"), "{vi}");
 
     for n in 1..=3 {
-        let (status, t) = post(
-            &c,
-            &svc.url("/api/v1/tickets"),
-            KIOSK,
-            Some(json!({"service": "CT"})),
-        )
-        .await;
+        let (status, t) = svc.take(&c, "CT").await;
         assert_eq!(
             (status, t["number"].as_str().unwrap()),
             (201, format!("B00{n}").as_str())
         );
     }
-    let (status, err) = post(
-        &c,
-        &svc.url("/api/v1/tickets"),
-        KIOSK,
-        Some(json!({"service": "CT"})),
-    )
-    .await;
+    let (status, err) = svc.take(&c, "CT").await;
     assert_eq!(status, 409);
     assert_eq!(err["error"]["code"], "daily_limit_reached");
     assert!(
@@ -465,20 +429,8 @@ async fn a_restart_keeps_the_queue_and_the_numbering() {
     let dir = tempfile::tempdir().unwrap();
     let svc = Service::start(dir.path(), &hall_config(&[]));
     let c = client();
-    post(
-        &c,
-        &svc.url("/api/v1/tickets"),
-        KIOSK,
-        Some(json!({"service": "HT"})),
-    )
-    .await;
-    post(
-        &c,
-        &svc.url("/api/v1/tickets"),
-        KIOSK,
-        Some(json!({"service": "HT"})),
-    )
-    .await;
+    svc.take(&c, "HT").await;
+    svc.take(&c, "HT").await;
     post(&c, &svc.url("/api/v1/counters/1/call"), ADMIN, None).await;
     let (_, before) = get(&c, &svc.url("/api/v1/board")).await;
     svc.stop();
@@ -488,13 +440,7 @@ async fn a_restart_keeps_the_queue_and_the_numbering() {
     assert_eq!(after["last_event_id"], before["last_event_id"]);
     assert_eq!(after["counters"], before["counters"]);
     assert_eq!(after["waiting"], before["waiting"]);
-    let (_, t) = post(
-        &c,
-        &svc.url("/api/v1/tickets"),
-        KIOSK,
-        Some(json!({"service": "HT"})),
-    )
-    .await;
+    let (_, t) = svc.take(&c, "HT").await;
     assert_eq!(t["number"], "A003");
     assert_eq!(t["waiting_ahead"], 1);
 }
@@ -575,13 +521,7 @@ async fn a_crash_mid_issue_loses_no_acknowledged_ticket_and_reuses_no_number() {
         );
     }
     for service in ["HT", "DD"] {
-        let (_, t) = post(
-            &c,
-            &svc.url("/api/v1/tickets"),
-            KIOSK,
-            Some(json!({"service": service})),
-        )
-        .await;
+        let (_, t) = svc.take(&c, service).await;
         let number = t["number"].as_str().unwrap().to_owned();
         assert!(
             !numbers.contains(&number),
@@ -595,4 +535,22 @@ async fn a_crash_mid_issue_loses_no_acknowledged_ticket_and_reuses_no_number() {
             .unwrap();
         assert!(number[1..].parse::<u32>().unwrap() > highest);
     }
+}
+
+#[tokio::test]
+async fn the_admin_token_from_the_environment_is_an_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hall.toml"), hall_config(&[])).unwrap();
+    let svc = Service::start_with_env(
+        dir.path(),
+        &[("MOTCUA_ADMIN_TOKEN", "env-admin-token-0123456789")],
+    );
+    let c = client();
+    let close = svc.url("/api/v1/counters/3/close");
+    let (status, r) = post(&c, &close, "env-admin-token-0123456789", None).await;
+    assert_eq!((status, r["counter"]["open"].as_bool()), (200, Some(false)));
+    assert_eq!(
+        post(&c, &close, "env-admin-token-01234567", None).await.0,
+        401
+    );
 }

@@ -113,6 +113,11 @@ impl Service {
 
     /// Starts a service on `dir` as it is (to restart after a stop or a crash).
     pub fn start_on(dir: &Path) -> Service {
+        Service::start_with_env(dir, &[])
+    }
+
+    /// Starts a service on `dir` with extra environment variables.
+    pub fn start_with_env(dir: &Path, env: &[(&str, &str)]) -> Service {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -124,6 +129,7 @@ impl Service {
             .arg("--config")
             .arg(dir.join("hall.toml"))
             .env_remove("MOTCUA_ADMIN_TOKEN")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
@@ -148,6 +154,17 @@ impl Service {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Takes a ticket for `service` as the kiosk does.
+    pub async fn take(&self, c: &reqwest::Client, service: &str) -> (u16, Value) {
+        post(
+            c,
+            &self.url("/api/v1/tickets"),
+            KIOSK,
+            Some(serde_json::json!({ "service": service })),
+        )
+        .await
     }
 
     /// kill -9: no chance to flush or say goodbye.
