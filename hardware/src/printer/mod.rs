@@ -1,0 +1,12 @@
+//! Ticket printers: ESC/POS over USB, TCP, serial or a file, or the simulator.
+//! Everything printed is a raster drawn with the bundled font, so Vietnamese comes
+//! out whole on any ESC/POS printer.
+
+pub mod escpos;
+pub mod layout;
+pub mod raster;
+pub mod sim;
+
+pub use escpos::Status;
+pub use layout::{ReceiptPrint, TicketPrint};
+pub use raster::Bitmap;
