@@ -60,16 +60,18 @@ impl Scale {
     }
 }
 
-/// Stacks pieces top to bottom with gaps.
+/// Stacks pieces top to bottom with gaps; text keeps `margin` dots off each edge.
 struct Column {
     width: u32,
+    margin: u32,
     parts: Vec<(Bitmap, u32)>,
 }
 
 impl Column {
-    fn new(width: u32) -> Self {
+    fn new(width: u32, margin: u32) -> Self {
         Column {
             width,
+            margin,
             parts: Vec::new(),
         }
     }
@@ -78,8 +80,37 @@ impl Column {
         self.parts.push((b, gap_before));
     }
 
+    fn aligned(&mut self, s: &str, px: f32, weight: Weight, align: Align, gap_before: u32) {
+        let inner = text(s, px, weight, align, self.width - 2 * self.margin);
+        let mut b = Bitmap::new(self.width, inner.height());
+        b.paste(&inner, self.margin, 0);
+        self.add(b, gap_before);
+    }
+
     fn text(&mut self, s: &str, px: f32, weight: Weight, gap_before: u32) {
-        let b = text(s, px, weight, Align::Center, self.width);
+        self.aligned(s, px, weight, Align::Center, gap_before);
+    }
+
+    /// White text on a black band: the mark of a priority ticket.
+    fn banner(&mut self, s: &str, px: f32, gap_before: u32) {
+        let inner = text(
+            s,
+            px,
+            Weight::Bold,
+            Align::Center,
+            self.width - 2 * self.margin,
+        );
+        let pad = (px / 5.0).round() as u32;
+        let height = inner.height() + 2 * pad;
+        let mut b = Bitmap::new(self.width, height);
+        b.fill(self.margin, 0, self.width - 2 * self.margin, height);
+        for y in 0..inner.height() {
+            for x in 0..inner.width() {
+                if inner.get(x, y) {
+                    b.set(self.margin + x, pad + y, false);
+                }
+            }
+        }
         self.add(b, gap_before);
     }
 
@@ -105,13 +136,13 @@ impl Column {
 /// The queue ticket as the printer should print it.
 pub fn ticket(t: &TicketPrint, width: u32) -> Bitmap {
     let s = Scale::for_width(width);
-    let mut c = Column::new(width);
+    let mut c = Column::new(width, s.dots(16));
     c.text(&t.hall_name.to_uppercase(), s.px(24.0), Weight::Bold, 0);
     c.rule(s.dots(10), s.dots(40));
     c.text("SỐ THỨ TỰ", s.px(30.0), Weight::Bold, s.dots(10));
     c.text(&t.number, s.px(150.0), Weight::Bold, 0);
     if let Some(p) = &t.priority {
-        c.text(&format!("✱ ƯU TIÊN: {p}"), s.px(26.0), Weight::Bold, 0);
+        c.banner(&format!("ƯU TIÊN – {p}"), s.px(28.0), s.dots(4));
     }
     c.text(&t.service_name, s.px(36.0), Weight::Bold, s.dots(6));
     if let Some(counters) = &t.counters {
@@ -163,7 +194,7 @@ pub fn ticket(t: &TicketPrint, width: u32) -> Bitmap {
 /// The appointment receipt as the printer should print it.
 pub fn receipt(r: &ReceiptPrint, width: u32) -> Bitmap {
     let s = Scale::for_width(width);
-    let mut c = Column::new(width);
+    let mut c = Column::new(width, s.dots(16));
     c.text(&r.hall_name.to_uppercase(), s.px(24.0), Weight::Bold, 0);
     c.rule(s.dots(10), s.dots(40));
     c.text(
@@ -172,12 +203,8 @@ pub fn receipt(r: &ReceiptPrint, width: u32) -> Bitmap {
         Weight::Bold,
         s.dots(10),
     );
-    c.text(
-        &format!("Mã hồ sơ: {}", r.dossier_code),
-        s.px(30.0),
-        Weight::Bold,
-        s.dots(12),
-    );
+    c.text("Mã hồ sơ", s.px(24.0), Weight::Regular, s.dots(12));
+    c.text(&r.dossier_code, s.px(30.0), Weight::Bold, 0);
     if let Some(code) = qr(
         &r.lookup_url
             .clone()
@@ -188,14 +215,8 @@ pub fn receipt(r: &ReceiptPrint, width: u32) -> Bitmap {
         c.add(code, s.dots(4));
     }
     let left = |c: &mut Column, label: &str, value: &str| {
-        let b = text(
-            &format!("{label}: {value}"),
-            s.px(24.0),
-            Weight::Regular,
-            Align::Left,
-            width,
-        );
-        c.add(b, s.dots(6));
+        let line = format!("{label}: {value}");
+        c.aligned(&line, s.px(24.0), Weight::Regular, Align::Left, s.dots(6));
     };
     left(&mut c, "Thủ tục", &r.procedure);
     left(&mut c, "Người nộp", &r.citizen_name);
@@ -246,5 +267,78 @@ pub fn sample_receipt() -> ReceiptPrint {
         return_place: "Quầy 8 – Trả kết quả".into(),
         lookup_url: Some("http://192.168.1.10:8080/tra-cuu/000.00.12.H27-261124-0042".into()),
         footer: "Xin mang theo giấy này khi đến nhận kết quả.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::escpos::job;
+    use super::super::sim::Simulator;
+    use super::*;
+
+    /// Prints the sample ticket and receipt on 58 and 80 mm paper through the
+    /// simulator and keeps the PNGs in `target/tickets/` for a person to look at.
+    #[test]
+    fn sample_papers_print_whole_on_both_widths() {
+        let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tickets");
+        std::fs::create_dir_all(&out).unwrap();
+        let mut priority = sample_ticket();
+        priority.priority = Some("Người cao tuổi".into());
+        priority.number = "B007".into();
+        priority.service_name = "Tư pháp – Chứng thực".into();
+        let mut result_return = sample_ticket();
+        result_return.number = "K012".into();
+        result_return.service_name = "Trả kết quả".into();
+        result_return.dossier_code = Some("000.00.12.H27-261124-0042".into());
+        for (mm, width) in [(58, 384), (80, 576)] {
+            for (name, picture) in [
+                ("ticket", ticket(&sample_ticket(), width)),
+                ("priority", ticket(&priority, width)),
+                ("result-return", ticket(&result_return, width)),
+                ("receipt", receipt(&sample_receipt(), width)),
+            ] {
+                let mut sim = Simulator::new(width);
+                sim.receive(&job(&picture)).unwrap();
+                let sheet = &sim.sheets()[0];
+                assert_eq!(sheet.width(), width);
+                sheet
+                    .to_image()
+                    .save(out.join(format!("{name}-{mm}mm.png")))
+                    .unwrap();
+                // The big number is on the paper as drawn.
+                if name != "receipt" {
+                    let big = text(
+                        &priority_or(&name, &priority, &result_return),
+                        150.0 * width as f32 / 576.0,
+                        Weight::Bold,
+                        Align::Center,
+                        width,
+                    );
+                    assert!(
+                        sheet.contains(&trim(&big), 0),
+                        "{name} {mm} mm: number missing"
+                    );
+                }
+            }
+        }
+    }
+
+    fn priority_or(name: &str, priority: &TicketPrint, result: &TicketPrint) -> String {
+        match name {
+            "priority" => priority.number.clone(),
+            "result-return" => result.number.clone(),
+            _ => sample_ticket().number,
+        }
+    }
+
+    /// The rows of `b` that have ink.
+    fn trim(b: &Bitmap) -> Bitmap {
+        let inked = |y| (0..b.width()).any(|x| b.get(x, y));
+        let top = (0..b.height()).find(|&y| inked(y)).unwrap_or(0);
+        let bottom = (0..b.height())
+            .rev()
+            .find(|&y| inked(y))
+            .map_or(0, |y| y + 1);
+        b.crop_rows(top, bottom)
     }
 }
