@@ -70,8 +70,7 @@ pub fn job(picture: &Bitmap) -> Vec<u8> {
         Ok(())
     })();
     built.expect("building a job in memory cannot fail");
-    let bytes = capture.0.borrow().clone();
-    bytes
+    capture.0.take()
 }
 
 /// The four real-time status queries, `DLE EOT 1..4`.
