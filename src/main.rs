@@ -51,6 +51,18 @@ enum Cmd {
     },
     /// Checks a hall config file and says what it describes.
     CheckConfig { file: PathBuf },
+    /// Prints a sample ticket (or receipt) and says how the printer is.
+    PrintTest {
+        /// usb:/dev/usb/lp0, tcp:HOST:9100, serial:/dev/ttyUSB0:19200, file:PATH or sim:DIR
+        #[arg(long, default_value = "sim:motcua-printer")]
+        printer: String,
+        /// Paper width in millimetres: 58 or 80.
+        #[arg(long, default_value_t = 80)]
+        paper: u32,
+        /// Print the appointment receipt instead of a queue ticket.
+        #[arg(long)]
+        receipt: bool,
+    },
 }
 
 fn main() {
@@ -80,6 +92,11 @@ fn main() {
             config,
         } => serve(&listen, &data, config.as_deref()),
         Cmd::CheckConfig { file } => check_config(&file),
+        Cmd::PrintTest {
+            printer,
+            paper,
+            receipt,
+        } => print_test(&printer, paper, receipt),
     };
     if let Err(e) = result {
         eprintln!("motcua: {e:#}");
@@ -277,5 +294,34 @@ fn check_config(file: &Path) -> Result<()> {
         );
     }
     println!("tokens: {}", config.tokens.len());
+    Ok(())
+}
+
+fn print_test(spec: &str, paper_mm: u32, receipt: bool) -> Result<()> {
+    use motcua_hardware::printer::{EscPosPrinter, PrinterSpec, layout, paper_dots};
+    let spec: PrinterSpec = spec.parse().map_err(anyhow::Error::msg)?;
+    let width = paper_dots(paper_mm).map_err(anyhow::Error::msg)?;
+    let mut printer = EscPosPrinter::open(&spec, width).context("cannot open the printer")?;
+    println!(
+        "printer {}: {}",
+        printer.describe(),
+        printer.health().describe_vi()
+    );
+    let picture = if receipt {
+        layout::receipt(&layout::sample_receipt(), width)
+    } else {
+        layout::ticket(&layout::sample_ticket(), width)
+    };
+    let health = printer
+        .print(&picture)
+        .context("the sample did not print")?;
+    println!(
+        "printed a {} mm sample; printer now: {}",
+        paper_mm,
+        health.describe_vi()
+    );
+    if let PrinterSpec::Sim(Some(dir)) = &spec {
+        println!("the simulated paper is in {}", dir.display());
+    }
     Ok(())
 }

@@ -320,14 +320,13 @@ impl EscPosPrinter {
     /// Prints a picture and cuts. Returns the printer's health after the job, which
     /// may be `PaperLow`: the ticket printed, but staff should bring paper.
     pub fn print(&mut self, picture: &Bitmap) -> Result<Health, PrintError> {
-        let before = self.health();
+        // Keep the reason a printer is unreachable ("cannot open /dev/usb/lp0: …").
+        let before = match self.status()? {
+            Some(s) => Health::from_status(&s),
+            None => Health::Unknown,
+        };
         if !before.can_print() {
-            return Err(match before {
-                Health::Unreachable => {
-                    PrintError::Unreachable(format!("{} does not answer", self.describe()))
-                }
-                h => PrintError::NotReady(h),
-            });
+            return Err(PrintError::NotReady(before));
         }
         let mut bytes = job(picture);
         let confirm = self.port.can_read_back();

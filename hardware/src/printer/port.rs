@@ -195,7 +195,10 @@ impl Tcp {
                 }
             }
             if self.stream.is_none() {
-                return Err(last);
+                return Err(io::Error::new(
+                    last.kind(),
+                    format!("cannot connect to {}: {last}", self.address),
+                ));
             }
         }
         Ok(self.stream.as_mut().expect("just connected"))
