@@ -148,7 +148,7 @@ pub struct Counter {
     pub initially_open: bool,
 }
 
-#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PriorityGroup {
     pub code: String,
     pub name: Localized,

@@ -4,9 +4,11 @@
 //! `domain` (the words), `queue` (the engine, no I/O), `store` (durable events),
 //! `hall` (engine + store + live events), `server` (HTTP API and SSE).
 
+pub mod client;
 pub mod config;
 pub mod domain;
 pub mod hall;
+pub mod kiosk;
 pub mod queue;
 pub mod server;
 pub mod store;

@@ -2,7 +2,7 @@
 //! wait is likely to be, how loaded each line is, which calls were made last.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Queue, call_order};
@@ -14,7 +14,7 @@ const RECENT_SERVICE_TIMES: usize = 10;
 const PLAUSIBLE_SERVICE_SECS: std::ops::RangeInclusive<i64> = 20..=4 * 3600;
 
 /// How a line stands now.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ServiceLoad {
     pub waiting: u32,
     pub issued_today: u32,
@@ -25,7 +25,7 @@ pub struct ServiceLoad {
 }
 
 /// A call (or recall) the display shows in its list of latest calls.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RecentCall {
     pub ticket: TicketId,
     pub number: String,

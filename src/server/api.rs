@@ -23,7 +23,7 @@ use crate::store::StoredEvent;
 const BOARD_CALLS: usize = 8;
 
 /// A ticket with where it stands now.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TicketView {
     #[serde(flatten)]
     pub ticket: Ticket,
@@ -43,7 +43,7 @@ impl TicketView {
     }
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ServiceView {
     pub code: String,
     pub prefix: String,
@@ -61,7 +61,7 @@ pub struct ServiceView {
     pub estimated_wait_s: Option<u64>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CounterView {
     pub id: CounterId,
     pub name: String,
@@ -71,7 +71,7 @@ pub struct CounterView {
     pub current: Option<TicketView>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HallView {
     pub name: String,
     pub time_zone: String,
@@ -83,7 +83,7 @@ pub struct HallView {
 }
 
 /// Waiting per line, for the board.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct BoardLine {
     pub service: String,
     pub prefix: String,
@@ -92,7 +92,7 @@ pub struct BoardLine {
 }
 
 /// Everything a waiting-room display shows.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Board {
     pub hall: String,
     #[schema(value_type = String, format = Date)]
@@ -129,7 +129,7 @@ pub struct TransferRequest {
 }
 
 /// The answer to a counter action.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CounterResult {
     /// The ticket the action was about (for `call`: the ticket called).
     pub ticket: Option<TicketView>,
@@ -139,9 +139,9 @@ pub struct CounterResult {
     pub counter: CounterView,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Health {
-    pub status: &'static str,
+    pub status: String,
     pub last_event_id: EventId,
     #[schema(value_type = String, format = Date)]
     pub day: NaiveDate,
@@ -257,7 +257,7 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiE
         })?;
     let day = state.hall.read(|q| q.day());
     Ok(Json(Health {
-        status: "ok",
+        status: "ok".into(),
         last_event_id: stored,
         day,
     }))

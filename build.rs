@@ -1,0 +1,7 @@
+//! Compiles the Slint UI. Debug info keeps element ids and accessible labels
+//! queryable, which the headless UI tests rely on.
+
+fn main() {
+    let config = slint_build::CompilerConfiguration::new().with_debug_info(true);
+    slint_build::compile_with_config("ui/kiosk.slint", config).expect("the kiosk UI compiles");
+}

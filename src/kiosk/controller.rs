@@ -1,0 +1,409 @@
+//! What the kiosk does, without a window: which screen shows, what a tap means,
+//! what to ask the hall service and the printer, and what to tell the citizen when
+//! something goes wrong. The window adapter renders this state and forwards taps;
+//! network and printer work happen elsewhere and come back as results.
+
+use crate::client::ClientError;
+use crate::domain::Localized;
+use crate::server::api::{ServiceView, TicketView};
+use motcua_hardware::printer::Health;
+
+/// How long the ticket stays on screen after printing, in milliseconds.
+pub const TICKET_SCREEN_MS: u64 = 12_000;
+/// Longer when the paper did not come out: the citizen must note the number.
+pub const TICKET_SCREEN_NO_PAPER_MS: u64 = 40_000;
+/// Any screen but home goes back home after this long without a touch.
+pub const IDLE_MS: u64 = 60_000;
+/// How often the lines' state is fetched again.
+pub const REFRESH_MS: u64 = 10_000;
+/// Dossier codes are at most this long (see the domain notes: ≤ 40).
+pub const MAX_CODE_LEN: usize = 40;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// Picks the Vietnamese or English text.
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+
+    pub fn text(self, l: &Localized) -> String {
+        match self {
+            Lang::Vi => l.vi.clone(),
+            Lang::En => l.en.clone().unwrap_or_else(|| l.vi.clone()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Home,
+    Priority,
+    Ticket,
+    Lookup,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrintState {
+    Printing,
+    Printed,
+    /// Not on paper: the citizen keeps the number from the screen.
+    Failed(Health),
+}
+
+/// Work for the outside world.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Issue {
+        service: String,
+        priority: Option<String>,
+    },
+    Print(Box<TicketView>),
+    Lookup(String),
+    Refresh,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PriorityChoice {
+    pub code: String,
+    pub name: Localized,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issued {
+    pub ticket: TicketView,
+    pub service_name: Localized,
+    pub print: PrintState,
+    pub shown_ms: u64,
+}
+
+pub struct Kiosk {
+    pub lang: Lang,
+    pub screen: Screen,
+    pub hall_name: String,
+    pub services: Vec<ServiceView>,
+    pub priority_groups: Vec<PriorityChoice>,
+    /// False after the service failed to answer; true again on its next answer.
+    pub connected: bool,
+    /// A ticket is being asked for: further taps wait.
+    pub busy: bool,
+    pub chosen: Option<String>,
+    pub issued: Option<Issued>,
+    /// A message for the citizen on the home screen (a refusal, the service away).
+    pub notice: Option<Localized>,
+    pub lookup_input: String,
+    pub lookup_result: Option<Localized>,
+    pub printer: Health,
+    idle_ms: u64,
+    since_refresh_ms: u64,
+}
+
+fn l(vi: impl Into<String>, en: impl Into<String>) -> Localized {
+    Localized {
+        vi: vi.into(),
+        en: Some(en.into()),
+    }
+}
+
+impl Kiosk {
+    pub fn new(hall_name: &str) -> Self {
+        Kiosk {
+            lang: Lang::Vi,
+            screen: Screen::Home,
+            hall_name: hall_name.to_owned(),
+            services: Vec::new(),
+            priority_groups: Vec::new(),
+            connected: true,
+            busy: false,
+            chosen: None,
+            issued: None,
+            notice: None,
+            lookup_input: String::new(),
+            lookup_result: None,
+            printer: Health::Unknown,
+            idle_ms: 0,
+            since_refresh_ms: 0,
+        }
+    }
+
+    /// A touch or a key: the citizen is still here.
+    pub fn touched(&mut self) {
+        self.idle_ms = 0;
+    }
+
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.touched();
+        self.lang = lang;
+    }
+
+    pub fn go_home(&mut self) {
+        self.screen = Screen::Home;
+        self.chosen = None;
+        self.issued = None;
+        self.lookup_input.clear();
+        self.lookup_result = None;
+    }
+
+    /// The hall and its lines as the service last told them.
+    pub fn loaded(
+        &mut self,
+        result: Result<(String, Vec<PriorityChoice>, Vec<ServiceView>), ClientError>,
+    ) {
+        match result {
+            Ok((hall, groups, services)) => {
+                self.hall_name = hall;
+                self.priority_groups = groups;
+                self.services = services;
+                self.reconnected();
+            }
+            Err(e) => self.lost(&e),
+        }
+    }
+
+    fn reconnected(&mut self) {
+        if !self.connected {
+            self.notice = None;
+        }
+        self.connected = true;
+    }
+
+    fn lost(&mut self, e: &ClientError) {
+        tracing::warn!("kiosk: {e}");
+        self.connected = false;
+        self.notice = Some(l(
+            "Hệ thống tạm thời chưa cấp được số. Xin ông/bà vui lòng chờ ít phút hoặc hỏi cán bộ hướng dẫn.",
+            "Tickets cannot be issued right now. Please wait a few minutes or ask a staff member.",
+        ));
+    }
+
+    /// A tap on a line's button.
+    pub fn choose_service(&mut self, code: &str) -> Vec<Effect> {
+        self.touched();
+        if self.busy || self.screen != Screen::Home {
+            return Vec::new();
+        }
+        let Some(service) = self.services.iter().find(|s| s.code == code) else {
+            return Vec::new();
+        };
+        if !service.open {
+            self.notice = Some(l(
+                format!(
+                    "Lĩnh vực {} hiện chưa nhận số. Giờ nhận số: {}.",
+                    service.name.vi, service.hours.vi
+                ),
+                format!(
+                    "{} is not giving tickets now. Hours: {}.",
+                    Lang::En.text(&service.name),
+                    Lang::En.text(&service.hours)
+                ),
+            ));
+            return Vec::new();
+        }
+        self.notice = None;
+        self.chosen = Some(code.to_owned());
+        if self.priority_groups.is_empty() {
+            return self.issue(None);
+        }
+        self.screen = Screen::Priority;
+        Vec::new()
+    }
+
+    /// The answer on the priority screen: a group, or none (an ordinary ticket).
+    pub fn choose_priority(&mut self, group: Option<&str>) -> Vec<Effect> {
+        self.touched();
+        if self.busy || self.screen != Screen::Priority {
+            return Vec::new();
+        }
+        self.issue(group.filter(|g| self.priority_groups.iter().any(|p| p.code == *g)))
+    }
+
+    fn issue(&mut self, priority: Option<&str>) -> Vec<Effect> {
+        let Some(service) = self.chosen.clone() else {
+            return Vec::new();
+        };
+        self.busy = true;
+        vec![Effect::Issue {
+            service,
+            priority: priority.map(str::to_owned),
+        }]
+    }
+
+    /// The service's answer to a ticket request.
+    pub fn issued(&mut self, result: Result<TicketView, ClientError>) -> Vec<Effect> {
+        self.busy = false;
+        match result {
+            Ok(ticket) => {
+                self.reconnected();
+                let service_name = self
+                    .services
+                    .iter()
+                    .find(|s| s.code == ticket.ticket.service)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| {
+                        l(ticket.ticket.service.clone(), ticket.ticket.service.clone())
+                    });
+                self.issued = Some(Issued {
+                    ticket: ticket.clone(),
+                    service_name,
+                    print: PrintState::Printing,
+                    shown_ms: 0,
+                });
+                self.screen = Screen::Ticket;
+                vec![Effect::Print(Box::new(ticket)), Effect::Refresh]
+            }
+            Err(ClientError::Refused {
+                citizen_message,
+                message,
+                ..
+            }) => {
+                self.go_home();
+                self.notice = Some(citizen_message.unwrap_or_else(|| {
+                    tracing::warn!("kiosk: ticket refused: {message}");
+                    l(
+                        "Chưa cấp được số. Xin vui lòng hỏi cán bộ hướng dẫn.",
+                        "No ticket could be given. Please ask a staff member.",
+                    )
+                }));
+                vec![Effect::Refresh]
+            }
+            Err(e) => {
+                self.go_home();
+                self.lost(&e);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The printer's answer for the ticket on screen.
+    pub fn printed(&mut self, result: Result<Health, Health>) {
+        let print = match result {
+            Ok(h) => {
+                self.printer = h;
+                PrintState::Printed
+            }
+            Err(h) => {
+                self.printer = h;
+                PrintState::Failed(h)
+            }
+        };
+        if let Some(issued) = &mut self.issued {
+            issued.print = print;
+        }
+    }
+
+    /// The printer watcher's news.
+    pub fn printer_changed(&mut self, health: Health) {
+        self.printer = health;
+    }
+
+    pub fn open_lookup(&mut self) {
+        self.touched();
+        if self.screen == Screen::Home {
+            self.screen = Screen::Lookup;
+            self.lookup_input.clear();
+            self.lookup_result = None;
+        }
+    }
+
+    /// Keys from the on-screen keypad or a barcode scanner (which types, then Enter).
+    /// On the home screen, typing starts a lookup: a scanned receipt just works.
+    pub fn key(&mut self, text: &str) -> Vec<Effect> {
+        self.touched();
+        if !matches!(self.screen, Screen::Home | Screen::Lookup) {
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        for c in text.chars() {
+            match c {
+                '\n' | '\r' => {
+                    if !self.lookup_input.is_empty() {
+                        self.screen = Screen::Lookup;
+                        self.lookup_result = None;
+                        effects.push(Effect::Lookup(self.lookup_input.clone()));
+                    }
+                }
+                '\u{8}' | '\u{7f}' => {
+                    self.lookup_input.pop();
+                }
+                c if (c.is_ascii_alphanumeric() || c == '.' || c == '-')
+                    && self.lookup_input.len() < MAX_CODE_LEN =>
+                {
+                    if self.screen == Screen::Home {
+                        self.screen = Screen::Lookup;
+                        self.lookup_result = None;
+                    }
+                    self.lookup_input.push(c.to_ascii_uppercase());
+                }
+                _ => {}
+            }
+        }
+        effects
+    }
+
+    /// The answer to a dossier lookup: its status in plain words, or why there is none.
+    pub fn looked_up(&mut self, code: &str, result: Result<Localized, ClientError>) {
+        self.lookup_result = Some(match result {
+            Ok(status) => {
+                self.reconnected();
+                status
+            }
+            Err(ClientError::Refused { status: 404, .. }) => {
+                self.reconnected();
+                l(
+                    format!(
+                        "Không tìm thấy hồ sơ {code}. Xin kiểm tra lại mã trên giấy hẹn hoặc hỏi cán bộ tại quầy."
+                    ),
+                    format!(
+                        "No dossier {code} was found. Please check the code on your receipt or ask at a counter."
+                    ),
+                )
+            }
+            Err(ClientError::Refused {
+                citizen_message: Some(m),
+                ..
+            }) => m,
+            Err(e) => {
+                self.lost(&e);
+                l(
+                    "Hệ thống tra cứu tạm thời không trả lời. Xin thử lại sau ít phút hoặc hỏi cán bộ.",
+                    "The lookup is not answering right now. Please try again in a few minutes or ask a staff member.",
+                )
+            }
+        });
+    }
+
+    /// Time passes: screens time out, and the lines' state is refreshed now and then.
+    pub fn tick(&mut self, elapsed_ms: u64) -> Vec<Effect> {
+        self.idle_ms += elapsed_ms;
+        self.since_refresh_ms += elapsed_ms;
+        if let Some(issued) = &mut self.issued {
+            issued.shown_ms += elapsed_ms;
+            let limit = match issued.print {
+                PrintState::Failed(_) => TICKET_SCREEN_NO_PAPER_MS,
+                _ => TICKET_SCREEN_MS,
+            };
+            if issued.shown_ms >= limit && issued.print != PrintState::Printing {
+                self.go_home();
+            }
+        }
+        if self.screen != Screen::Home
+            && self.screen != Screen::Ticket
+            && self.idle_ms >= IDLE_MS
+            && !self.busy
+        {
+            self.go_home();
+        }
+        if self.since_refresh_ms >= REFRESH_MS {
+            self.since_refresh_ms = 0;
+            return vec![Effect::Refresh];
+        }
+        Vec::new()
+    }
+}
