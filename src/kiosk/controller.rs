@@ -322,12 +322,10 @@ impl Kiosk {
         let mut effects = Vec::new();
         for c in text.chars() {
             match c {
-                '\n' | '\r' => {
-                    if !self.lookup_input.is_empty() {
-                        self.screen = Screen::Lookup;
-                        self.lookup_result = None;
-                        effects.push(Effect::Lookup(self.lookup_input.clone()));
-                    }
+                '\n' | '\r' if !self.lookup_input.is_empty() => {
+                    self.screen = Screen::Lookup;
+                    self.lookup_result = None;
+                    effects.push(Effect::Lookup(self.lookup_input.clone()));
                 }
                 '\u{8}' | '\u{7f}' => {
                     self.lookup_input.pop();
