@@ -125,3 +125,20 @@ impl HallClient {
         Self::answer(req.send().await).await
     }
 }
+
+/// What the kiosk shows for a dossier: its status in plain words.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct DossierStatus {
+    pub status_text: Localized,
+}
+
+impl HallClient {
+    /// A dossier's public status, by the code on its appointment receipt.
+    pub async fn dossier(&self, code: &str) -> Result<DossierStatus, ClientError> {
+        let code: String = code
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+            .collect();
+        self.get(&format!("/api/v1/dossiers/{code}")).await
+    }
+}

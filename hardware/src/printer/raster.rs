@@ -222,20 +222,26 @@ pub fn text(text: &str, px: f32, weight: Weight, align: Align, width: u32) -> Bi
 /// A QR code (error correction M) with `module` dots per module and a 4-module quiet
 /// zone, centred in `width` dots. `None` when the data does not fit a QR code.
 pub fn qr(data: &str, module: u32, width: u32) -> Option<Bitmap> {
+    let code = qr_code(data, module)?;
+    if code.width() > width {
+        return None;
+    }
+    let mut out = Bitmap::new(width, code.height());
+    out.paste(&code, (width - code.width()) / 2, 0);
+    Some(out)
+}
+
+/// A QR code at its own size: `module` dots per module and a 4-module quiet zone.
+pub fn qr_code(data: &str, module: u32) -> Option<Bitmap> {
     let code =
         qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M).ok()?;
     let modules = code.width() as u32;
     let side = (modules + 8) * module;
-    if side > width {
-        return None;
-    }
-    let left = (width - side) / 2;
-    let mut out = Bitmap::new(width, side);
-    let colors = code.to_colors();
-    for (i, c) in colors.iter().enumerate() {
+    let mut out = Bitmap::new(side, side);
+    for (i, c) in code.to_colors().iter().enumerate() {
         if *c == qrcode::Color::Dark {
             let (mx, my) = (i as u32 % modules, i as u32 / modules);
-            out.fill(left + (mx + 4) * module, (my + 4) * module, module, module);
+            out.fill((mx + 4) * module, (my + 4) * module, module, module);
         }
     }
     Some(out)

@@ -1,0 +1,198 @@
+//! Renders every kiosk screen at the three kiosk sizes, in Vietnamese and English,
+//! with the software renderer the Pi uses, through the same rendering code as the
+//! running kiosk. The PNGs land in `target/screenshots/` for a person to look at.
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use chrono_tz::Asia::Ho_Chi_Minh;
+use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
+use slint::ComponentHandle;
+
+use motcua::config::{Config, Hours};
+use motcua::domain::Localized;
+use motcua::kiosk::app::render;
+use motcua::kiosk::controller::{Issued, Kiosk, Lang, PrintState, PriorityChoice, Screen};
+use motcua::kiosk::ui::KioskWindow;
+use motcua::queue::{Command, Queue};
+use motcua::server::api::{TicketView, service_views};
+use motcua_hardware::printer::Health;
+
+const SIZES: [(u32, u32, &str); 3] = [
+    (1080, 1920, "portrait"),
+    (1920, 1080, "landscape"),
+    (800, 480, "pi7"),
+];
+
+/// A morning in the demo hall: some lines busy, Đất đai closed, one ticket just taken.
+fn morning() -> (Kiosk, TicketView) {
+    let mut config = Config::sample();
+    for s in &mut config.services {
+        if s.code == "DD" {
+            s.hours = Hours {
+                sessions: vec![],
+                days: vec![],
+            };
+            s.hours
+                .sessions
+                .push(("13:30".parse().unwrap(), "17:00".parse().unwrap()));
+        }
+    }
+    let now = Ho_Chi_Minh
+        .with_ymd_and_hms(2026, 11, 24, 8, 41, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let mut q = Queue::new(Arc::new(config), now);
+    let mut last = None;
+    for (i, code) in [
+        "HT", "HT", "HT", "CTRU", "CTRU", "XD", "LDXH", "TKQ", "TKQ", "HT",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let cmd = Command::Issue {
+            service: (*code).into(),
+            priority: None,
+        };
+        last = q
+            .execute(&cmd, now + Duration::seconds(i as i64))
+            .unwrap()
+            .pop();
+    }
+    let t = last.unwrap().ticket.unwrap();
+    let ticket = TicketView::of(&q, q.ticket(t.id).unwrap());
+    let mut k = Kiosk::new("Trung tâm Phục vụ hành chính công phường Hòa Bình");
+    let groups = q
+        .config()
+        .priority_groups
+        .iter()
+        .map(|g| PriorityChoice {
+            code: g.code.clone(),
+            name: g.name.clone(),
+        })
+        .collect();
+    k.loaded(Ok((
+        q.config().hall.name.clone(),
+        groups,
+        service_views(&q, now),
+    )));
+    (k, ticket)
+}
+
+#[test]
+fn every_kiosk_screen_renders_at_every_size_in_both_languages() {
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        renderer_name: Some("software".into()),
+    })))
+    .unwrap();
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&out).unwrap();
+    let ui = KioskWindow::new().unwrap();
+    ui.show().unwrap();
+    let now = Ho_Chi_Minh
+        .with_ymd_and_hms(2026, 11, 24, 8, 41, 0)
+        .unwrap();
+    let qr = motcua_hardware::printer::raster::qr_code("http://192.168.1.10:8080/t/10", 8).unwrap();
+
+    for (w, h, size) in SIZES {
+        ui.window().set_size(slint::PhysicalSize::new(w, h));
+        for lang in [Lang::Vi, Lang::En] {
+            let (mut k, ticket) = morning();
+            k.lang = lang;
+            let mut shots: Vec<(&str, Kiosk)> = Vec::new();
+
+            shots.push(("home", {
+                let (mut k, _) = morning();
+                k.lang = lang;
+                k
+            }));
+            let mut notice = morning().0;
+            notice.lang = lang;
+            notice.choose_service("DD");
+            shots.push(("home-closed-line", notice));
+
+            let mut prio = morning().0;
+            prio.lang = lang;
+            prio.choose_service("HT");
+            shots.push(("priority", prio));
+
+            k.screen = Screen::Ticket;
+            k.issued = Some(Issued {
+                ticket: ticket.clone(),
+                service_name: Localized::new("Hộ tịch", "Civil status"),
+                print: PrintState::Printed,
+                shown_ms: 0,
+            });
+            shots.push(("ticket", k));
+
+            let mut no_paper = morning().0;
+            no_paper.lang = lang;
+            no_paper.screen = Screen::Ticket;
+            let mut prio_ticket = ticket.clone();
+            prio_ticket.ticket.priority = Some("elderly".into());
+            no_paper.issued = Some(Issued {
+                ticket: prio_ticket,
+                service_name: Localized::new("Hộ tịch", "Civil status"),
+                print: PrintState::Failed(Health::PaperOut),
+                shown_ms: 0,
+            });
+            no_paper.printer = Health::PaperOut;
+            shots.push(("ticket-no-paper", no_paper));
+
+            let mut lookup = morning().0;
+            lookup.lang = lang;
+            lookup.key("000.00.12.H27-261124-0042\n");
+            lookup.looked_up(
+                "000.00.12.H27-261124-0042",
+                Err(motcua::client::ClientError::Refused {
+                    status: 404,
+                    code: "not_found".into(),
+                    message: String::new(),
+                    citizen_message: None,
+                }),
+            );
+            shots.push(("lookup", lookup));
+
+            let mut capitals = morning().0;
+            capitals.lang = lang;
+            capitals.hall_name = "ẮẰẲẴẶ ỐỒỔỖỘ ỨỪỬỮỰ – TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG".into();
+            capitals.notice = Some(Localized::new("ẮẰẲẴẶ ỐỒỔỖỘ ỨỪỬỮỰ", "ẮẰẲẴẶ ỐỒỔỖỘ ỨỪỬỮỰ"));
+            shots.push(("stacked-capitals", capitals));
+
+            let lang_name = match lang {
+                Lang::Vi => "vi",
+                Lang::En => "en",
+            };
+            for (name, state) in shots {
+                render(&ui, &state, now, Some(to_image(&qr)));
+                let shot = ui.window().take_snapshot().unwrap();
+                assert_eq!((shot.width(), shot.height()), (w, h));
+                let path = out.join(format!("kiosk-{name}-{size}-{lang_name}.png"));
+                image::save_buffer(
+                    &path,
+                    shot.as_bytes(),
+                    w,
+                    h,
+                    image::ExtendedColorType::Rgba8,
+                )
+                .unwrap();
+            }
+        }
+    }
+}
+
+fn to_image(b: &motcua_hardware::printer::Bitmap) -> slint::Image {
+    let mut buf = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(b.width(), b.height());
+    let w = b.width();
+    for (i, px) in buf.make_mut_slice().iter_mut().enumerate() {
+        let v = if b.get(i as u32 % w, i as u32 / w) {
+            0
+        } else {
+            255
+        };
+        *px = slint::Rgb8Pixel { r: v, g: v, b: v };
+    }
+    slint::Image::from_rgb8(buf)
+}
