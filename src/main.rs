@@ -49,6 +49,27 @@ enum Cmd {
         #[arg(long, env = "MOTCUA_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// The citizen kiosk: a touchscreen window that gives and prints tickets.
+    Kiosk {
+        /// The hall service.
+        #[arg(long, env = "MOTCUA_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// The kiosk's device token.
+        #[arg(long, env = "MOTCUA_KIOSK_TOKEN")]
+        token: Option<String>,
+        /// usb:/dev/usb/lp0, tcp:HOST:9100, serial:/dev/ttyUSB0:19200, file:PATH or sim:DIR
+        #[arg(long, env = "MOTCUA_PRINTER", default_value = "sim:motcua-printer")]
+        printer: String,
+        /// Paper width in millimetres: 58 or 80.
+        #[arg(long, default_value_t = 80)]
+        paper: u32,
+        /// Where citizens' phones reach the service, for the QR code [default: --server].
+        #[arg(long)]
+        public_url: Option<String>,
+        /// Fill the screen (always so on a Pi without a desktop).
+        #[arg(long)]
+        fullscreen: bool,
+    },
     /// Checks a hall config file and says what it describes.
     CheckConfig { file: PathBuf },
     /// Prints a sample ticket (or receipt) and says how the printer is.
@@ -91,6 +112,14 @@ fn main() {
             data,
             config,
         } => serve(&listen, &data, config.as_deref()),
+        Cmd::Kiosk {
+            server,
+            token,
+            printer,
+            paper,
+            public_url,
+            fullscreen,
+        } => kiosk(&server, token, &printer, paper, public_url, fullscreen),
         Cmd::CheckConfig { file } => check_config(&file),
         Cmd::PrintTest {
             printer,
@@ -151,7 +180,96 @@ fn demo(listen: &str, data: Option<PathBuf>, config: Option<&Path>) -> Result<()
         ));
     }
     let data = data.unwrap_or_else(demo_data_dir);
-    run(listen, &data, config, true)
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let service = runtime.block_on(start_service(listen, &data, config, true))?;
+    let server = format!("http://{}", service.addr);
+    let printer_dir = data.join("printer");
+    let printer = open_printer(&format!("sim:{}", printer_dir.display()), 80)?;
+    let opts = motcua::kiosk::app::KioskOptions {
+        server,
+        token: Some("demo-kiosk".into()),
+        printer,
+        public_url: None,
+    };
+    match open_kiosk(opts, runtime.handle().clone(), false) {
+        Ok(window) => {
+            println!(
+                "Kiosk window open; printed tickets go to {}",
+                printer_dir.display()
+            );
+            quit_on_signal(&runtime);
+            slint::run_event_loop_until_quit().context("the kiosk window failed")?;
+            drop(window);
+        }
+        Err(e) => {
+            println!("No kiosk window ({e}); the hall service keeps running. Stop it with Ctrl+C.");
+            runtime.block_on(stop_signal());
+        }
+    }
+    let _ = service.stop.send(());
+    runtime.block_on(service.done).ok();
+    Ok(())
+}
+
+fn kiosk(
+    server: &str,
+    token: Option<String>,
+    printer: &str,
+    paper: u32,
+    public_url: Option<String>,
+    fullscreen: bool,
+) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let printer = open_printer(printer, paper)?;
+    if token.is_none() {
+        tracing::warn!("no --token: the hall service will refuse to give tickets");
+    }
+    let opts = motcua::kiosk::app::KioskOptions {
+        server: server.to_owned(),
+        token,
+        printer,
+        public_url,
+    };
+    let window = open_kiosk(opts, runtime.handle().clone(), fullscreen)
+        .context("cannot open the kiosk window")?;
+    quit_on_signal(&runtime);
+    slint::run_event_loop_until_quit().context("the kiosk window failed")?;
+    drop(window);
+    Ok(())
+}
+
+fn open_printer(
+    spec: &str,
+    paper_mm: u32,
+) -> Result<Arc<std::sync::Mutex<motcua_hardware::printer::EscPosPrinter>>> {
+    use motcua_hardware::printer::{EscPosPrinter, PrinterSpec, paper_dots};
+    let spec: PrinterSpec = spec.parse().map_err(anyhow::Error::msg)?;
+    let width = paper_dots(paper_mm).map_err(anyhow::Error::msg)?;
+    let printer = EscPosPrinter::open(&spec, width)
+        .with_context(|| format!("cannot open printer {spec:?}"))?;
+    Ok(Arc::new(std::sync::Mutex::new(printer)))
+}
+
+fn open_kiosk(
+    opts: motcua::kiosk::app::KioskOptions,
+    rt: tokio::runtime::Handle,
+    fullscreen: bool,
+) -> Result<motcua::kiosk::ui::KioskWindow> {
+    use slint::ComponentHandle;
+    let window = motcua::kiosk::app::start(opts, rt)?;
+    window.window().set_fullscreen(fullscreen);
+    window.show()?;
+    Ok(window)
+}
+
+/// Ctrl+C or SIGTERM closes the windows, so the program ends cleanly.
+fn quit_on_signal(runtime: &tokio::runtime::Runtime) {
+    runtime.spawn(async {
+        stop_signal().await;
+        let _ = slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        });
+    });
 }
 
 fn demo_token(token: &str, role: Role, counter: Option<u32>) -> Token {
@@ -174,26 +292,54 @@ fn demo_data_dir() -> PathBuf {
 fn run(listen: &str, data: &Path, config: Config, demo: bool) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let store = SqliteStore::open(data)?;
-        tracing::info!("hall database: {}", store.path().display());
-        let hall = Arc::new(Hall::open(Arc::new(config), Arc::new(store))?);
-        let listener = bind(listen, demo).await?;
-        let addr = listener.local_addr()?;
-        // Tests and scripts read this line to find the port.
-        println!("motcua: hall service listening on http://{addr}");
-        if demo {
-            print_demo_help(addr, &hall);
-        }
-        tracing::info!(
-            "{}: {} services, {} counters",
-            hall.config().hall.name,
-            hall.config().services.len(),
-            hall.config().counters.len()
-        );
-        motcua::server::serve(listener, hall, stop_signal()).await?;
-        tracing::info!("stopped");
+        let service = start_service(listen, data, config, demo).await?;
+        stop_signal().await;
+        let _ = service.stop.send(());
+        service.done.await.ok();
         Ok(())
     })
+}
+
+/// A hall service running on the runtime: its address, and how to stop it.
+struct RunningService {
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+async fn start_service(
+    listen: &str,
+    data: &Path,
+    config: Config,
+    demo: bool,
+) -> Result<RunningService> {
+    let store = SqliteStore::open(data)?;
+    tracing::info!("hall database: {}", store.path().display());
+    let hall = Arc::new(Hall::open(Arc::new(config), Arc::new(store))?);
+    let listener = bind(listen, demo).await?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to find the port.
+    println!("motcua: hall service listening on http://{addr}");
+    if demo {
+        print_demo_help(addr, &hall);
+    }
+    tracing::info!(
+        "{}: {} services, {} counters",
+        hall.config().hall.name,
+        hall.config().services.len(),
+        hall.config().counters.len()
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let done = tokio::spawn(async move {
+        let stop = async {
+            let _ = stopped.await;
+        };
+        if let Err(e) = motcua::server::serve(listener, hall, stop).await {
+            tracing::error!("the hall service failed: {e}");
+        }
+        tracing::info!("stopped");
+    });
+    Ok(RunningService { addr, stop, done })
 }
 
 async fn bind(listen: &str, demo: bool) -> Result<TcpListener> {
@@ -233,7 +379,7 @@ fn print_demo_help(addr: SocketAddr, hall: &Hall) {
          Call it at counter {counter}:    curl -X POST -H 'Authorization: Bearer demo-counter-{counter}' {base}/api/v1/counters/{counter}/call\n\
          The board:               curl {base}/api/v1/board\n\
          API description:         {base}/api/v1/openapi.json\n\
-         Tokens: demo-admin, demo-kiosk, demo-counter-N. Stop with Ctrl+C.\n",
+         Tokens: demo-admin, demo-kiosk, demo-counter-N. Stop with Ctrl+C or by closing the kiosk window.\n",
         name = hall.config().hall.name,
     );
 }

@@ -1,0 +1,136 @@
+//! A citizen at the kiosk, end to end: the real hall service on loopback, the real
+//! kiosk app with a simulated printer, taps found by their accessible labels the
+//! way a screen reader finds them.
+
+mod common;
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use slint::ComponentHandle;
+
+use common::*;
+use motcua::kiosk::app::{KioskOptions, start};
+use motcua::kiosk::ui::{KioskAdapter, KioskWindow, Screen};
+use motcua_hardware::printer::EscPosPrinter;
+use motcua_hardware::printer::sim::{Faults, Simulator};
+
+/// Taps the button a screen reader would announce as `label`; false if not shown.
+fn tap(ui: &KioskWindow, label: &str) -> bool {
+    let button = ElementHandle::find_by_accessible_label(ui, label)
+        .find(|e| e.accessible_role() == Some(AccessibleRole::Button));
+    match button {
+        Some(b) => {
+            b.invoke_accessible_default_action();
+            true
+        }
+        None => false,
+    }
+}
+
+#[test]
+fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Service::start(dir.path(), &hall_config(&[]));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = Arc::new(Mutex::new(Simulator::new(576)));
+    let printer = Arc::new(Mutex::new(EscPosPrinter::simulated(sim.clone(), 576)));
+    let ui = start(
+        KioskOptions {
+            server: svc.base.clone(),
+            token: Some(KIOSK.into()),
+            printer,
+            public_url: None,
+        },
+        rt.handle().clone(),
+    )
+    .unwrap();
+    ui.show().unwrap();
+
+    // The citizen's steps, each taken once the screen shows what it needs.
+    let step = Rc::new(Cell::new(0));
+    let started = Instant::now();
+    let timer = slint::Timer::default();
+    let (weak, s, sim2) = (ui.as_weak(), step.clone(), sim.clone());
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(20),
+        move || {
+            let ui = weak.unwrap();
+            let a = ui.global::<KioskAdapter>();
+            match s.get() {
+                0 if tap(&ui, "Hộ tịch") => s.set(1),
+                1 if a.get_screen() == Screen::Priority && tap(&ui, "Không – lấy số thường") => {
+                    s.set(2)
+                }
+                2 if a.get_screen() == Screen::Ticket
+                    && !sim2.lock().unwrap().sheets().is_empty() =>
+                {
+                    // The paper is out; now the printer runs dry for the next citizen.
+                    sim2.lock().unwrap().set_faults(Faults {
+                        paper_out: true,
+                        ..Faults::default()
+                    });
+                    s.set(3);
+                    tap(&ui, "Xong");
+                }
+                3 if a.get_screen() == Screen::Home && tap(&ui, "Chứng thực") => s.set(4),
+                4 if a.get_screen() == Screen::Priority && tap(&ui, "Người cao tuổi") => {
+                    s.set(5)
+                }
+                5 if a.get_screen() == Screen::Ticket && !a.get_ticket().print_ok => {
+                    s.set(6);
+                    let _ = slint::quit_event_loop();
+                }
+                _ if started.elapsed() > Duration::from_secs(20) => {
+                    let _ = slint::quit_event_loop();
+                }
+                _ => {}
+            }
+        },
+    );
+    slint::run_event_loop().unwrap();
+    assert_eq!(
+        step.get(),
+        6,
+        "the citizen got stuck at step {}",
+        step.get()
+    );
+
+    // The service issued both tickets; the first is on paper, the second on screen only.
+    let a = ui.global::<KioskAdapter>();
+    let card = a.get_ticket();
+    assert_eq!(card.number, "B001");
+    assert!(card.priority.contains("Người cao tuổi"));
+    assert!(
+        card.print_message.contains("hết giấy") && card.print_message.contains("B001"),
+        "{}",
+        card.print_message
+    );
+    let sheets = sim.lock().unwrap().sheets().to_vec();
+    assert_eq!(sheets.len(), 1, "nothing printed into an empty roll");
+    let c = client();
+    let services: serde_json::Value =
+        rt.block_on(async { get(&c, &svc.url("/api/v1/services")).await.1 });
+    let issued = |code: &str| {
+        services
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["code"] == code)
+            .unwrap()["issued_today"]
+            .clone()
+    };
+    assert_eq!((issued("HT"), issued("CT")), (1.into(), 1.into()));
+    let ticket: serde_json::Value =
+        rt.block_on(async { get(&c, &svc.url("/api/v1/tickets/2")).await.1 });
+    assert_eq!(
+        (ticket["number"].as_str(), ticket["priority"].as_str()),
+        (Some("B001"), Some("elderly"))
+    );
+    assert!(a.get_printer_warning().contains("hết giấy"));
+}
