@@ -554,3 +554,31 @@ async fn the_admin_token_from_the_environment_is_an_admin() {
         401
     );
 }
+
+#[tokio::test]
+async fn the_qr_page_tells_a_phone_where_the_ticket_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Service::start(dir.path(), &hall_config(&[]));
+    let c = client();
+    let (_, first) = svc.take(&c, "HT").await;
+    let (_, second) = svc.take(&c, "HT").await;
+    let page = |id: u64| {
+        let c = c.clone();
+        let url = svc.url(&format!("/t/{id}"));
+        async move {
+            let res = c.get(url).send().await.unwrap();
+            let status = res.status().as_u16();
+            assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+            (status, res.text().await.unwrap())
+        }
+    };
+    let (status, html) = page(second["id"].as_u64().unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("A002") && html.contains("Còn 1 người trước ông/bà"), "{html}");
+    assert!(html.contains("http-equiv=\"refresh\""), "a waiting ticket's page refreshes itself");
+    post(&c, &svc.url("/api/v1/counters/1/call"), ADMIN, None).await;
+    let (_, html) = page(first["id"].as_u64().unwrap()).await;
+    assert!(html.contains("Đến lượt! Xin mời đến Quầy 1."), "{html}");
+    let (status, _) = page(999).await;
+    assert_eq!(status, 404);
+}

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod events;
+pub mod follow;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(index))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/openapi.json", get(openapi))
+        .route("/t/{id}", get(follow::follow))
         .route("/api/v1/hall", get(api::hall))
         .route("/api/v1/services", get(api::services))
         .route("/api/v1/counters", get(api::counters))

@@ -157,13 +157,20 @@ pub fn ticket(t: &TicketPrint, width: u32) -> Bitmap {
         );
     }
     c.text(&t.issued_at, s.px(26.0), Weight::Regular, s.dots(10));
-    if let Some(n) = t.waiting_ahead {
-        c.text(
-            &format!("Số người đang chờ: {n}"),
+    match t.waiting_ahead {
+        Some(0) => c.text(
+            "Ông/bà là người tiếp theo",
             s.px(26.0),
             Weight::Regular,
             s.dots(4),
-        );
+        ),
+        Some(n) => c.text(
+            &format!("Số người đang chờ trước: {n}"),
+            s.px(26.0),
+            Weight::Regular,
+            s.dots(4),
+        ),
+        None => {}
     }
     if let Some(m) = t.estimated_wait_minutes.filter(|m| *m > 0) {
         c.text(
