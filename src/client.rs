@@ -126,6 +126,22 @@ impl HallClient {
     }
 }
 
+impl HallClient {
+    /// Tells the service how this device's printer is (`ready`, `paper_low`, …).
+    pub async fn report_printer(&self, condition: &str) -> Result<(), ClientError> {
+        let mut req = self
+            .http
+            .post(format!("{}/api/v1/devices/status", self.base))
+            .json(&serde_json::json!({ "printer": condition }));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        Self::answer::<serde_json::Value>(req.send().await)
+            .await
+            .map(|_| ())
+    }
+}
+
 /// What the kiosk shows for a dossier: its status in plain words.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct DossierStatus {

@@ -131,6 +131,17 @@ pub struct CounterState {
     pub current: Option<TicketId>,
 }
 
+/// What a device (a kiosk, a display) last said about its hardware, for staff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceStatus {
+    /// The device's name, from its token ("Kiosk sảnh chính").
+    pub name: String,
+    /// The printer's condition: `ready`, `paper_low`, `paper_out`, `cover_open`,
+    /// `cutter_error`, `offline`, `unreachable` or `unknown`.
+    pub printer: String,
+    pub at: DateTime<Utc>,
+}
+
 /// Formats a ticket number: prefix and at least three digits (`A007`, `A1000`).
 pub fn ticket_number(prefix: &str, seq: u32) -> String {
     format!("{prefix}{seq:03}")

@@ -179,5 +179,9 @@ fn describe(q: &Queue, c: &Change) -> String {
         EventKind::TicketExpired => format!("{number} expired unserved at the end of its day"),
         EventKind::CounterOpened => format!("counter {counter} opened"),
         EventKind::CounterClosed => format!("counter {counter} closed"),
+        EventKind::DeviceStatus => match &c.device {
+            Some(d) => format!("{}: printer {}", d.name, d.printer),
+            None => "a device reported".into(),
+        },
     }
 }

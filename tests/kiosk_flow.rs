@@ -133,4 +133,20 @@ fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {
         (Some("B001"), Some("elderly"))
     );
     assert!(a.get_printer_warning().contains("hết giấy"));
+
+    // Staff see the empty roll on the board (the kiosk reports it in the background).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let board: serde_json::Value =
+            rt.block_on(async { get(&c, &svc.url("/api/v1/board")).await.1 });
+        if board["devices"][0]["printer"] == "paper_out" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the board never heard of the empty roll: {}",
+            board["devices"]
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

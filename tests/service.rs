@@ -568,17 +568,61 @@ async fn the_qr_page_tells_a_phone_where_the_ticket_stands() {
         async move {
             let res = c.get(url).send().await.unwrap();
             let status = res.status().as_u16();
-            assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+            assert!(
+                res.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/html")
+            );
             (status, res.text().await.unwrap())
         }
     };
     let (status, html) = page(second["id"].as_u64().unwrap()).await;
     assert_eq!(status, 200);
-    assert!(html.contains("A002") && html.contains("Còn 1 người trước ông/bà"), "{html}");
-    assert!(html.contains("http-equiv=\"refresh\""), "a waiting ticket's page refreshes itself");
+    assert!(
+        html.contains("A002") && html.contains("Còn 1 người trước ông/bà"),
+        "{html}"
+    );
+    assert!(
+        html.contains("http-equiv=\"refresh\""),
+        "a waiting ticket's page refreshes itself"
+    );
     post(&c, &svc.url("/api/v1/counters/1/call"), ADMIN, None).await;
     let (_, html) = page(first["id"].as_u64().unwrap()).await;
     assert!(html.contains("Đến lượt! Xin mời đến Quầy 1."), "{html}");
     let (status, _) = page(999).await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_kiosk_reports_its_printer_and_staff_see_it_on_the_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Service::start(dir.path(), &hall_config(&[]));
+    let c = client();
+    let mut stream = SseReader::open(&c, &svc.url("/api/v1/events"), None).await;
+    let url = svc.url("/api/v1/devices/status");
+    let (status, d) = post(&c, &url, KIOSK, Some(json!({"printer": "paper_low"}))).await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["printer"], "paper_low");
+    let e = stream.next(SOON).await;
+    assert_eq!(e.event, "device.status");
+    assert_eq!(e.data["device"]["printer"], "paper_low");
+    // The same news again is not a new event.
+    post(&c, &url, KIOSK, Some(json!({"printer": "paper_low"}))).await;
+    assert!(stream.nothing_within(Duration::from_millis(300)).await);
+    let (_, board) = get(&c, &svc.url("/api/v1/board")).await;
+    assert_eq!(board["devices"][0]["printer"], "paper_low");
+    assert_eq!(board["devices"][0]["name"], d["name"]);
+    let (status, err) = post(&c, &url, KIOSK, Some(json!({"printer": "on fire"}))).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (422, Some("unknown_condition"))
+    );
+    let res = c
+        .post(&url)
+        .json(&json!({"printer": "ready"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
 }

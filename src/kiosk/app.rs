@@ -143,8 +143,8 @@ fn watch_printer(ctx: &Rc<Ctx>) {
             for health in changes {
                 if slint::invoke_from_event_loop(move || {
                     with_ctx(|c| {
-                        c.kiosk.borrow_mut().printer_changed(health);
-                        c.render();
+                        let effects = c.kiosk.borrow_mut().printer_changed(health);
+                        c.apply(effects);
                     })
                 })
                 .is_err()
@@ -207,6 +207,17 @@ impl Ctx {
                         });
                     });
                 }
+                Effect::ReportPrinter(health) => {
+                    let client = self.client.clone();
+                    self.rt.spawn(async move {
+                        if let Err(e) = client.report_printer(health.code()).await {
+                            tracing::warn!(
+                                "kiosk: could not report the printer ({}): {e}",
+                                health.code()
+                            );
+                        }
+                    });
+                }
                 Effect::Lookup(code) => {
                     let client = self.client.clone();
                     self.rt.spawn(async move {
@@ -233,8 +244,8 @@ impl Ctx {
                 e.health()
             });
             back(move |c| {
-                c.kiosk.borrow_mut().printed(result);
-                c.render();
+                let effects = c.kiosk.borrow_mut().printed(result);
+                c.apply(effects);
             });
         });
     }

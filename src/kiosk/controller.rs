@@ -16,6 +16,9 @@ pub const TICKET_SCREEN_NO_PAPER_MS: u64 = 40_000;
 pub const IDLE_MS: u64 = 60_000;
 /// How often the lines' state is fetched again.
 pub const REFRESH_MS: u64 = 10_000;
+/// How often the printer's condition is told to the hall service even unchanged, so
+/// a restarted service learns it again.
+pub const REPORT_MS: u64 = 60_000;
 /// Dossier codes are at most this long (see the domain notes: ≤ 40).
 pub const MAX_CODE_LEN: usize = 40;
 
@@ -68,6 +71,8 @@ pub enum Effect {
     Print(Box<TicketView>),
     Lookup(String),
     Refresh,
+    /// Tell the hall service how the printer is, so staff see it.
+    ReportPrinter(Health),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +108,7 @@ pub struct Kiosk {
     pub printer: Health,
     idle_ms: u64,
     since_refresh_ms: u64,
+    since_report_ms: u64,
 }
 
 fn l(vi: impl Into<String>, en: impl Into<String>) -> Localized {
@@ -130,6 +136,7 @@ impl Kiosk {
             printer: Health::Unknown,
             idle_ms: 0,
             since_refresh_ms: 0,
+            since_report_ms: 0,
         }
     }
 
@@ -282,25 +289,25 @@ impl Kiosk {
     }
 
     /// The printer's answer for the ticket on screen.
-    pub fn printed(&mut self, result: Result<Health, Health>) {
-        let print = match result {
-            Ok(h) => {
-                self.printer = h;
-                PrintState::Printed
-            }
-            Err(h) => {
-                self.printer = h;
-                PrintState::Failed(h)
-            }
+    pub fn printed(&mut self, result: Result<Health, Health>) -> Vec<Effect> {
+        let (health, print) = match result {
+            Ok(h) => (h, PrintState::Printed),
+            Err(h) => (h, PrintState::Failed(h)),
         };
         if let Some(issued) = &mut self.issued {
             issued.print = print;
         }
+        self.printer_changed(health)
     }
 
-    /// The printer watcher's news.
-    pub fn printer_changed(&mut self, health: Health) {
+    /// News about the printer (from the watcher or a print): staff hear of changes.
+    pub fn printer_changed(&mut self, health: Health) -> Vec<Effect> {
+        if health == self.printer {
+            return Vec::new();
+        }
         self.printer = health;
+        self.since_report_ms = 0;
+        vec![Effect::ReportPrinter(health)]
     }
 
     pub fn open_lookup(&mut self) {
@@ -381,6 +388,12 @@ impl Kiosk {
     pub fn tick(&mut self, elapsed_ms: u64) -> Vec<Effect> {
         self.idle_ms += elapsed_ms;
         self.since_refresh_ms += elapsed_ms;
+        self.since_report_ms += elapsed_ms;
+        let mut effects = Vec::new();
+        if self.since_report_ms >= REPORT_MS {
+            self.since_report_ms = 0;
+            effects.push(Effect::ReportPrinter(self.printer));
+        }
         if let Some(issued) = &mut self.issued {
             issued.shown_ms += elapsed_ms;
             let limit = match issued.print {
@@ -400,8 +413,8 @@ impl Kiosk {
         }
         if self.since_refresh_ms >= REFRESH_MS {
             self.since_refresh_ms = 0;
-            return vec![Effect::Refresh];
+            effects.push(Effect::Refresh);
         }
-        Vec::new()
+        effects
     }
 }

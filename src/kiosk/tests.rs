@@ -211,3 +211,28 @@ fn an_idle_screen_goes_home_and_refreshes_come_regularly() {
     assert_eq!(k.tick(REFRESH_MS - 2), vec![], "1 ms already counted");
     assert_eq!(k.tick(1), vec![Effect::Refresh]);
 }
+
+#[test]
+fn printer_trouble_is_told_to_staff_once_and_again_every_minute() {
+    let mut k = kiosk(false);
+    assert_eq!(
+        k.printer_changed(Health::Ready),
+        vec![Effect::ReportPrinter(Health::Ready)]
+    );
+    assert_eq!(
+        k.printer_changed(Health::Ready),
+        vec![],
+        "no news, no report"
+    );
+    k.choose_service("HT");
+    k.issued(Ok(ticket("A025")));
+    assert_eq!(
+        k.printed(Ok(Health::PaperLow)),
+        vec![Effect::ReportPrinter(Health::PaperLow)]
+    );
+    let effects = k.tick(REPORT_MS);
+    assert!(
+        effects.contains(&Effect::ReportPrinter(Health::PaperLow)),
+        "{effects:?}"
+    );
+}

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use crate::config::{Config, Hours};
 use crate::domain::{
-    CounterId, CounterState, Localized, Ticket, TicketId, TicketStatus, ticket_number,
+    CounterId, CounterState, DeviceStatus, Localized, Ticket, TicketId, TicketStatus, ticket_number,
 };
 
 pub use view::{RecentCall, ServiceLoad};
@@ -61,6 +61,11 @@ pub enum Command {
     },
     /// Nothing but the clock: starts a new day when the hall's local date moved on.
     Tick,
+    /// A device reports its printer's condition (recorded when it changed).
+    ReportDevice {
+        device: String,
+        printer: String,
+    },
 }
 
 /// What kind of change an event records. Names as in the SSE stream.
@@ -88,10 +93,12 @@ pub enum EventKind {
     CounterOpened,
     #[serde(rename = "counter.closed")]
     CounterClosed,
+    #[serde(rename = "device.status")]
+    DeviceStatus,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::DayStarted,
         EventKind::TicketIssued,
         EventKind::TicketCalled,
@@ -103,6 +110,7 @@ impl EventKind {
         EventKind::TicketExpired,
         EventKind::CounterOpened,
         EventKind::CounterClosed,
+        EventKind::DeviceStatus,
     ];
 
     pub fn name(self) -> &'static str {
@@ -118,6 +126,7 @@ impl EventKind {
             EventKind::TicketExpired => "ticket.expired",
             EventKind::CounterOpened => "counter.opened",
             EventKind::CounterClosed => "counter.closed",
+            EventKind::DeviceStatus => "device.status",
         }
     }
 
@@ -141,6 +150,9 @@ pub struct Change {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = Date)]
     pub day: Option<NaiveDate>,
+    /// For `device.status`: what the device said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceStatus>,
 }
 
 impl Change {
@@ -151,6 +163,7 @@ impl Change {
             ticket: Some(ticket),
             counter: None,
             day: None,
+            device: None,
         }
     }
 
@@ -210,6 +223,8 @@ pub struct Queue {
     next_id: TicketId,
     /// Last sequence number issued today, per issuing service.
     seq: HashMap<String, u32>,
+    /// What each device last reported, by device name.
+    devices: BTreeMap<String, DeviceStatus>,
 }
 
 /// What storage hands back to rebuild the queue after a start.
@@ -257,6 +272,7 @@ impl Queue {
             counters,
             next_id: snapshot.max_ticket_id + 1,
             seq: HashMap::new(),
+            devices: BTreeMap::new(),
         };
         for t in snapshot.tickets {
             queue.put_ticket(t);
@@ -286,6 +302,11 @@ impl Queue {
 
     pub fn counters(&self) -> impl Iterator<Item = &CounterState> {
         self.counters.values()
+    }
+
+    /// What each device last reported, by name.
+    pub fn devices(&self) -> impl Iterator<Item = &DeviceStatus> {
+        self.devices.values()
     }
 
     /// Decides and applies in one step, for callers that need no storage (tests, tools).
@@ -327,6 +348,9 @@ impl Queue {
         }
         if let Some(c) = &change.counter {
             self.counters.insert(c.id, c.clone());
+        }
+        if let Some(d) = &change.device {
+            self.devices.insert(d.name.clone(), d.clone());
         }
         if let (EventKind::DayStarted, Some(day)) = (change.kind, change.day) {
             self.day = day;
@@ -370,6 +394,7 @@ impl Queue {
             ticket: None,
             counter: None,
             day: Some(today),
+            device: None,
         });
         changes
     }
@@ -394,6 +419,9 @@ impl Queue {
             Command::Open { counter } => self.set_open(*counter, true, now),
             Command::Close { counter } => self.set_open(*counter, false, now),
             Command::Tick => Ok(Vec::new()),
+            Command::ReportDevice { device, printer } => {
+                Ok(self.report_device(device, printer, now))
+            }
         }
     }
 
@@ -651,7 +679,30 @@ impl Queue {
             ticket: None,
             counter: Some(state),
             day: None,
+            device: None,
         }])
+    }
+
+    fn report_device(&self, device: &str, printer: &str, now: DateTime<Utc>) -> Vec<Change> {
+        if self
+            .devices
+            .get(device)
+            .is_some_and(|d| d.printer == printer)
+        {
+            return Vec::new();
+        }
+        vec![Change {
+            kind: EventKind::DeviceStatus,
+            at: now,
+            ticket: None,
+            counter: None,
+            day: None,
+            device: Some(DeviceStatus {
+                name: device.to_owned(),
+                printer: printer.to_owned(),
+                at: now,
+            }),
+        }]
     }
 }
 

@@ -15,7 +15,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::config::PriorityGroup;
-use crate::domain::{CounterId, EventId, Localized, Ticket, TicketId};
+use crate::domain::{CounterId, DeviceStatus, EventId, Localized, Ticket, TicketId};
 use crate::queue::{Command, EventKind, Queue, RecentCall, ServiceLoad};
 use crate::store::StoredEvent;
 
@@ -105,6 +105,8 @@ pub struct Board {
     /// Newest first.
     pub latest_calls: Vec<RecentCall>,
     pub waiting: Vec<BoardLine>,
+    /// What each kiosk or display last said about its printer, for staff.
+    pub devices: Vec<DeviceStatus>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -138,6 +140,27 @@ pub struct CounterResult {
     pub finished: Option<Ticket>,
     pub counter: CounterView,
 }
+
+/// A device's report about its hardware.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceReport {
+    /// `ready`, `paper_low`, `paper_out`, `cover_open`, `cutter_error`, `offline`,
+    /// `unreachable` or `unknown`.
+    pub printer: String,
+}
+
+/// The printer conditions a device may report.
+pub const PRINTER_CONDITIONS: [&str; 8] = [
+    "ready",
+    "paper_low",
+    "paper_out",
+    "cover_open",
+    "cutter_error",
+    "offline",
+    "unreachable",
+    "unknown",
+];
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Health {
@@ -214,6 +237,7 @@ pub fn board(q: &Queue, last_event_id: EventId) -> Board {
         last_event_id,
         counters: counter_views(q),
         latest_calls: q.recent_calls(BOARD_CALLS),
+        devices: q.devices().cloned().collect(),
         waiting: config
             .services
             .iter()
@@ -502,4 +526,42 @@ pub async fn transfer(
         to_counter: req.counter,
     };
     counter_command(state, caller, id, command).await
+}
+
+#[utoipa::path(post, path = "/api/v1/devices/status", tag = "devices", request_body = DeviceReport,
+    description = "A kiosk (or any device with a token) reports its printer's condition. A change is recorded as a \
+                   `device.status` event and shown on the board, so staff see 'paper low' before it runs out.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What is now recorded for this device", body = DeviceStatus),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 422, description = "Not a known printer condition", body = ErrorBody)))]
+pub async fn report_device(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(report): ApiJson<DeviceReport>,
+) -> Result<Json<DeviceStatus>, ApiError> {
+    if !PRINTER_CONDITIONS.contains(&report.printer.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_condition",
+            format!(
+                "printer {:?} is not one of {}",
+                report.printer,
+                PRINTER_CONDITIONS.join(", ")
+            ),
+        ));
+    }
+    let name = caller.name.clone();
+    let command = Command::ReportDevice {
+        device: caller.name,
+        printer: report.printer,
+    };
+    let status = run(&state, command, move |q, _| {
+        q.devices().find(|d| d.name == name).cloned()
+    })
+    .await?;
+    status
+        .map(Json)
+        .ok_or_else(|| ApiError::internal("the device report was not recorded"))
 }

@@ -44,6 +44,7 @@ pub struct AppState {
         api::healthz, api::hall, api::services, api::counters, api::get_board,
         api::issue, api::ticket,
         api::call, api::recall, api::start, api::finish, api::no_show, api::transfer, api::open, api::close,
+        api::report_device,
         events::events,
     ),
     components(schemas(crate::queue::Change, crate::store::StoredEvent, crate::queue::EventKind)),
@@ -84,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/counters/{id}/transfer", post(api::transfer))
         .route("/api/v1/counters/{id}/open", post(api::open))
         .route("/api/v1/counters/{id}/close", post(api::close))
+        .route("/api/v1/devices/status", post(api::report_device))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
