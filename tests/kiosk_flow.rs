@@ -15,8 +15,9 @@ use slint::ComponentHandle;
 use common::*;
 use motcua::kiosk::app::{KioskOptions, start};
 use motcua::kiosk::ui::{KioskAdapter, KioskWindow, Screen};
-use motcua_hardware::printer::EscPosPrinter;
 use motcua_hardware::printer::sim::{Faults, Simulator};
+use motcua_hardware::printer::tcp_sim::TcpPrinter;
+use motcua_hardware::printer::{EscPosPrinter, PrinterSpec};
 
 /// Taps the button a screen reader would announce as `label`; false if not shown.
 fn tap(ui: &KioskWindow, label: &str) -> bool {
@@ -37,8 +38,11 @@ fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {
     let dir = tempfile::tempdir().unwrap();
     let svc = Service::start(dir.path(), &hall_config(&[]));
     let rt = tokio::runtime::Runtime::new().unwrap();
+    // A network printer on loopback that answers status queries as a real one does.
     let sim = Arc::new(Mutex::new(Simulator::new(576)));
-    let printer = Arc::new(Mutex::new(EscPosPrinter::simulated(sim.clone(), 576)));
+    let fake = TcpPrinter::start(sim.clone(), "127.0.0.1:0").unwrap();
+    let spec: PrinterSpec = fake.spec().parse().unwrap();
+    let printer = Arc::new(Mutex::new(EscPosPrinter::open(&spec, 576).unwrap()));
     let ui = start(
         KioskOptions {
             server: svc.base.clone(),

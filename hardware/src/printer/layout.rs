@@ -317,6 +317,15 @@ mod tests {
                     .to_image()
                     .save(out.join(format!("{name}-{mm}mm.png")))
                     .unwrap();
+                // The QR code on the paper opens the ticket's page (or the dossier lookup).
+                let mut img = rqrr::PreparedImage::prepare(sheet.to_image());
+                let decoded = img.detect_grids()[0].decode().unwrap().1;
+                let want = if name == "receipt" {
+                    sample_receipt().lookup_url
+                } else {
+                    sample_ticket().follow_url
+                };
+                assert_eq!(Some(decoded), want, "{name} {mm} mm");
                 // The big number is on the paper as drawn.
                 if let Some(number) = number {
                     let big = text(
