@@ -101,6 +101,10 @@ impl HallClient {
         self.get("/api/v1/counters").await
     }
 
+    pub async fn procedures(&self) -> Result<Vec<crate::catalogue::Procedure>, ClientError> {
+        self.get("/api/v1/procedures").await
+    }
+
     pub async fn board(&self) -> Result<Board, ClientError> {
         self.get("/api/v1/board").await
     }

@@ -35,6 +35,8 @@ pub struct Config {
     pub counters: Vec<Counter>,
     pub priority_groups: Vec<PriorityGroup>,
     pub tokens: Vec<Token>,
+    /// Procedures citizens can browse at the kiosk (empty: the kiosk offers none).
+    pub procedures: Vec<crate::catalogue::Procedure>,
 }
 
 #[derive(Clone, Debug)]
@@ -200,6 +202,8 @@ struct FileHall {
     sessions: Vec<String>,
     #[serde(default)]
     days: Vec<String>,
+    /// Procedure catalogue file, relative to the config file.
+    catalogue: Option<String>,
 }
 
 fn default_tz() -> String {
@@ -258,14 +262,23 @@ struct FileToken {
 }
 
 impl Config {
-    /// Reads and validates a config file.
+    /// Reads and validates a config file, and the procedure catalogue it names.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: shown.clone(),
             source,
         })?;
-        Config::parse(&text, &shown)
+        let mut config = Config::parse(&text, &shown)?;
+        let file: File = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        if let Some(catalogue) = file.hall.catalogue {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            config.procedures = crate::catalogue::load(&dir.join(catalogue), &config)?;
+        }
+        Ok(config)
     }
 
     /// The built-in sample hall, open at all hours so it can be tried any time.
@@ -276,6 +289,12 @@ impl Config {
             service.hours = Hours::always();
         }
         config.tokens.clear();
+        config.procedures = crate::catalogue::parse(
+            crate::catalogue::SAMPLE_CATALOGUE,
+            "(built-in catalogue)",
+            &config,
+        )
+        .expect("the sample catalogue fits the sample hall");
         config
     }
 
@@ -484,6 +503,7 @@ fn validate(file: File) -> Result<Config, String> {
         counters,
         priority_groups,
         tokens,
+        procedures: Vec::new(),
     })
 }
 

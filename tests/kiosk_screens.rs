@@ -12,7 +12,7 @@ use slint::ComponentHandle;
 use motcua::config::{Config, Hours};
 use motcua::domain::Localized;
 use motcua::kiosk::app::render;
-use motcua::kiosk::controller::{Issued, Kiosk, Lang, PrintState, PriorityChoice, Screen};
+use motcua::kiosk::controller::{Issued, Kiosk, Lang, Loaded, PrintState, PriorityChoice, Screen};
 use motcua::kiosk::ui::KioskWindow;
 use motcua::queue::{Command, Queue};
 use motcua::server::api::{TicketView, service_views};
@@ -71,11 +71,12 @@ fn morning() -> (Kiosk, TicketView) {
             name: g.name.clone(),
         })
         .collect();
-    k.loaded(Ok((
-        q.config().hall.name.clone(),
-        groups,
-        service_views(&q, now),
-    )));
+    k.loaded(Ok(Loaded {
+        hall_name: q.config().hall.name.clone(),
+        priority_groups: groups,
+        services: service_views(&q, now),
+        procedures: q.config().procedures.clone(),
+    }));
     (k, ticket)
 }
 
@@ -154,6 +155,22 @@ fn every_kiosk_screen_renders_at_every_size_in_both_languages() {
                 }),
             );
             shots.push(("lookup", lookup));
+
+            let mut procedures = morning().0;
+            procedures.lang = lang;
+            procedures.open_procedures();
+            shots.push(("procedures", procedures));
+            let mut line = morning().0;
+            line.lang = lang;
+            line.open_procedures();
+            line.pick("HT");
+            shots.push(("procedures-line", line));
+            let mut one = morning().0;
+            one.lang = lang;
+            one.open_procedures();
+            one.pick("CT");
+            one.pick("2.000815");
+            shots.push(("procedure", one));
 
             let mut capitals = morning().0;
             capitals.lang = lang;

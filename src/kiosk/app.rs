@@ -14,8 +14,12 @@ use slint::{
     ComponentHandle, Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel,
 };
 
-use super::controller::{Effect, Kiosk, Lang, PrintState, PriorityChoice, Screen as KScreen};
-use super::ui::{Choice, KioskAdapter, KioskWindow, Screen, ServiceTile, TicketCard};
+use super::controller::{
+    Effect, Kiosk, Lang, Loaded, PrintState, PriorityChoice, Screen as KScreen,
+};
+use super::ui::{
+    Choice, KioskAdapter, KioskWindow, ProcedureDetail, Screen, ServiceTile, TicketCard,
+};
 use crate::client::HallClient;
 use crate::domain::Localized;
 use crate::server::api::{CounterView, TicketView};
@@ -117,6 +121,24 @@ fn wire(ui: &KioskWindow) {
         })
     });
     a.on_key(|text| act(|k| k.key(&text)));
+    a.on_open_procedures(|| {
+        act(|k| {
+            k.open_procedures();
+            Vec::new()
+        })
+    });
+    a.on_pick(|code| {
+        act(|k| {
+            k.pick(&code);
+            Vec::new()
+        })
+    });
+    a.on_back(|| {
+        act(|k| {
+            k.back();
+            Vec::new()
+        })
+    });
     a.on_set_english(|en| {
         act(|k| {
             k.set_lang(if en { Lang::En } else { Lang::Vi });
@@ -183,16 +205,17 @@ impl Ctx {
                             let hall = client.hall().await?;
                             let services = client.services().await?;
                             let counters = client.counters().await?;
-                            Ok((hall, services, counters))
+                            let procedures = client.procedures().await?;
+                            Ok((hall, services, counters, procedures))
                         }
                         .await;
                         back(move |c| {
-                            let loaded = loaded.map(|(hall, services, counters)| {
+                            let loaded = loaded.map(|(hall, services, counters, procedures)| {
                                 if let Ok(tz) = hall.time_zone.parse::<Tz>() {
                                     *c.tz.borrow_mut() = tz;
                                 }
                                 *c.counters.borrow_mut() = counters;
-                                let groups = hall
+                                let priority_groups = hall
                                     .priority_groups
                                     .into_iter()
                                     .map(|g| PriorityChoice {
@@ -200,7 +223,12 @@ impl Ctx {
                                         name: g.name,
                                     })
                                     .collect();
-                                (hall.name, groups, services)
+                                Loaded {
+                                    hall_name: hall.name,
+                                    priority_groups,
+                                    services,
+                                    procedures,
+                                }
                             });
                             c.kiosk.borrow_mut().loaded(loaded);
                             c.render();
@@ -340,7 +368,9 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
         KScreen::Priority => Screen::Priority,
         KScreen::Ticket => Screen::Ticket,
         KScreen::Lookup => Screen::Lookup,
+        KScreen::Procedures => Screen::Procedures,
     });
+    render_procedures(&a, k);
     let tiles: Vec<ServiceTile> = k
         .services
         .iter()
@@ -411,6 +441,73 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
     );
     if let Err(e) = slint::select_bundled_translation(lang.pick("", "en")) {
         tracing::warn!("kiosk: cannot switch language: {e}");
+    }
+}
+
+/// The procedures screen's three pages: lines, a line's procedures, one procedure.
+fn render_procedures(a: &KioskAdapter, k: &Kiosk) {
+    let lang = k.lang;
+    a.set_has_procedures(!k.procedures.is_empty());
+    let line_name = |code: &str| {
+        k.services
+            .iter()
+            .find(|s| s.code == code)
+            .map_or_else(|| code.to_owned(), |s| lang.text(&s.name))
+    };
+    let choices: Vec<Choice> = match &k.procedure_line {
+        None => {
+            let mut lines: Vec<&str> = Vec::new();
+            for p in &k.procedures {
+                if !lines.contains(&p.service.as_str()) {
+                    lines.push(&p.service);
+                }
+            }
+            lines
+                .into_iter()
+                .map(|code| Choice {
+                    code: code.into(),
+                    label: line_name(code).into(),
+                })
+                .collect()
+        }
+        Some(line) => k
+            .procedures
+            .iter()
+            .filter(|p| &p.service == line)
+            .map(|p| Choice {
+                code: p.code.clone().into(),
+                label: lang.text(&p.name).into(),
+            })
+            .collect(),
+    };
+    a.set_procedure_choices(ModelRc::new(VecModel::from(choices)));
+    a.set_procedure_page(match (&k.procedure_line, &k.procedure) {
+        (None, _) => 0,
+        (Some(_), None) => 1,
+        (Some(_), Some(_)) => 2,
+    });
+    a.set_procedure_title(
+        k.procedure_line
+            .as_deref()
+            .map(line_name)
+            .unwrap_or_default()
+            .into(),
+    );
+    let chosen = k.procedure.as_ref().and_then(|code| {
+        k.procedures
+            .iter()
+            .find(|p| &p.code == code && Some(&p.service) == k.procedure_line.as_ref())
+    });
+    if let Some(p) = chosen {
+        let documents: Vec<SharedString> =
+            p.documents.iter().map(|d| lang.text(d).into()).collect();
+        a.set_procedure(ProcedureDetail {
+            name: lang.text(&p.name).into(),
+            code: p.code.clone().into(),
+            time: lang.text(&p.processing_time).into(),
+            fee: lang.text(&p.fee).into(),
+            documents: ModelRc::new(VecModel::from(documents)),
+        });
     }
 }
 

@@ -3,6 +3,7 @@
 //! something goes wrong. The window adapter renders this state and forwards taps;
 //! network and printer work happen elsewhere and come back as results.
 
+use crate::catalogue::Procedure;
 use crate::client::ClientError;
 use crate::domain::Localized;
 use crate::server::api::{ServiceView, TicketView};
@@ -51,6 +52,16 @@ pub enum Screen {
     Priority,
     Ticket,
     Lookup,
+    Procedures,
+}
+
+/// What the service tells a kiosk about its hall.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    pub hall_name: String,
+    pub priority_groups: Vec<PriorityChoice>,
+    pub services: Vec<ServiceView>,
+    pub procedures: Vec<Procedure>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,6 +116,10 @@ pub struct Kiosk {
     pub notice: Option<Localized>,
     pub lookup_input: String,
     pub lookup_result: Option<Localized>,
+    pub procedures: Vec<Procedure>,
+    /// On the procedures screen: the line chosen, then the procedure chosen.
+    pub procedure_line: Option<String>,
+    pub procedure: Option<String>,
     pub printer: Health,
     idle_ms: u64,
     since_refresh_ms: u64,
@@ -133,6 +148,9 @@ impl Kiosk {
             notice: None,
             lookup_input: String::new(),
             lookup_result: None,
+            procedures: Vec::new(),
+            procedure_line: None,
+            procedure: None,
             printer: Health::Unknown,
             idle_ms: 0,
             since_refresh_ms: 0,
@@ -156,21 +174,60 @@ impl Kiosk {
         self.issued = None;
         self.lookup_input.clear();
         self.lookup_result = None;
+        self.procedure_line = None;
+        self.procedure = None;
     }
 
     /// The hall and its lines as the service last told them.
-    pub fn loaded(
-        &mut self,
-        result: Result<(String, Vec<PriorityChoice>, Vec<ServiceView>), ClientError>,
-    ) {
+    pub fn loaded(&mut self, result: Result<Loaded, ClientError>) {
         match result {
-            Ok((hall, groups, services)) => {
-                self.hall_name = hall;
-                self.priority_groups = groups;
-                self.services = services;
+            Ok(l) => {
+                self.hall_name = l.hall_name;
+                self.priority_groups = l.priority_groups;
+                self.services = l.services;
+                self.procedures = l.procedures;
                 self.reconnected();
             }
             Err(e) => self.lost(&e),
+        }
+    }
+
+    pub fn open_procedures(&mut self) {
+        self.touched();
+        if self.screen == Screen::Home && !self.procedures.is_empty() {
+            self.screen = Screen::Procedures;
+            self.procedure_line = None;
+            self.procedure = None;
+        }
+    }
+
+    /// A tap on the procedures screen: a line, then one of its procedures.
+    pub fn pick(&mut self, code: &str) {
+        self.touched();
+        if self.screen != Screen::Procedures {
+            return;
+        }
+        match &self.procedure_line {
+            None if self.procedures.iter().any(|p| p.service == code) => {
+                self.procedure_line = Some(code.to_owned())
+            }
+            Some(line)
+                if self
+                    .procedures
+                    .iter()
+                    .any(|p| &p.service == line && p.code == code) =>
+            {
+                self.procedure = Some(code.to_owned());
+            }
+            _ => {}
+        }
+    }
+
+    /// One step back on the procedures screen; from its first page, home.
+    pub fn back(&mut self) {
+        self.touched();
+        if self.procedure.take().is_none() && self.procedure_line.take().is_none() {
+            self.go_home();
         }
     }
 

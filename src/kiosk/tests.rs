@@ -64,11 +64,12 @@ fn kiosk(groups: bool) -> Kiosk {
     } else {
         vec![]
     };
-    k.loaded(Ok((
-        "Trung tâm PVHCC phường Hòa Bình".into(),
-        groups,
-        vec![service("HT", true), service("DD", false)],
-    )));
+    k.loaded(Ok(Loaded {
+        hall_name: "Trung tâm PVHCC phường Hòa Bình".into(),
+        priority_groups: groups,
+        services: vec![service("HT", true), service("DD", false)],
+        procedures: crate::config::Config::sample().procedures,
+    }));
     k
 }
 
@@ -142,7 +143,11 @@ fn the_service_away_or_refusing_is_said_in_words() {
     assert!(!k.connected);
     assert!(!k.busy, "the kiosk is usable again");
     assert!(k.notice.as_ref().unwrap().vi.contains("chưa cấp được số"));
-    k.loaded(Ok(("Trung tâm".into(), vec![], vec![service("HT", true)])));
+    k.loaded(Ok(Loaded {
+        hall_name: "Trung tâm".into(),
+        services: vec![service("HT", true)],
+        ..Loaded::default()
+    }));
     assert!(k.connected);
     assert_eq!(k.notice, None);
     k.choose_service("HT");
@@ -234,5 +239,32 @@ fn printer_trouble_is_told_to_staff_once_and_again_every_minute() {
     assert!(
         effects.contains(&Effect::ReportPrinter(Health::PaperLow)),
         "{effects:?}"
+    );
+}
+
+#[test]
+fn procedures_are_browsed_line_then_procedure_and_back() {
+    let mut k = kiosk(false);
+    k.open_procedures();
+    assert_eq!(k.screen, Screen::Procedures);
+    k.pick("1.001193");
+    assert_eq!(k.procedure_line, None, "a procedure code is not a line");
+    k.pick("HT");
+    k.pick("1.001193");
+    assert_eq!(
+        (k.procedure_line.as_deref(), k.procedure.as_deref()),
+        (Some("HT"), Some("1.001193"))
+    );
+    k.back();
+    assert_eq!(k.procedure, None);
+    k.back();
+    k.back();
+    assert_eq!(k.screen, Screen::Home);
+    let mut empty = Kiosk::new("x");
+    empty.open_procedures();
+    assert_eq!(
+        empty.screen,
+        Screen::Home,
+        "no catalogue, no procedures screen"
     );
 }

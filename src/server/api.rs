@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use crate::catalogue::Procedure;
 use crate::config::PriorityGroup;
 use crate::domain::{CounterId, DeviceStatus, EventId, Localized, Ticket, TicketId};
 use crate::queue::{Command, EventKind, Queue, RecentCall, ServiceLoad};
@@ -564,4 +565,25 @@ pub async fn report_device(
     status
         .map(Json)
         .ok_or_else(|| ApiError::internal("the device report was not recorded"))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ProceduresQuery {
+    /// Only the procedures of this line.
+    pub service: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/procedures", tag = "hall", params(ProceduresQuery),
+    responses((status = 200, description = "The procedures citizens can browse: documents, time, fee", body = [Procedure])))]
+pub async fn procedures(
+    State(state): State<AppState>,
+    super::error::ApiQuery(q): super::error::ApiQuery<ProceduresQuery>,
+) -> Json<Vec<Procedure>> {
+    let all = &state.hall.config().procedures;
+    Json(
+        all.iter()
+            .filter(|p| q.service.as_ref().is_none_or(|s| &p.service == s))
+            .cloned()
+            .collect(),
+    )
 }

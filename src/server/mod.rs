@@ -41,7 +41,7 @@ pub struct AppState {
 #[openapi(
     info(title = "motcua hall service", description = "Queue tickets, counters, the waiting-room board and live events of a one-stop public service hall (bộ phận một cửa). Writes need `Authorization: Bearer TOKEN`; reads are open. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     paths(
-        api::healthz, api::hall, api::services, api::counters, api::get_board,
+        api::healthz, api::hall, api::services, api::counters, api::get_board, api::procedures,
         api::issue, api::ticket,
         api::call, api::recall, api::start, api::finish, api::no_show, api::transfer, api::open, api::close,
         api::report_device,
@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/hall", get(api::hall))
         .route("/api/v1/services", get(api::services))
         .route("/api/v1/counters", get(api::counters))
+        .route("/api/v1/procedures", get(api::procedures))
         .route("/api/v1/board", get(api::get_board))
         .route("/api/v1/events", get(events::events))
         .route("/api/v1/tickets", post(api::issue))
