@@ -444,10 +444,10 @@ fn check_config(file: &Path) -> Result<()> {
 }
 
 fn print_test(spec: &str, paper_mm: u32, receipt: bool) -> Result<()> {
-    use motcua_hardware::printer::{EscPosPrinter, PrinterSpec, layout, paper_dots};
-    let spec: PrinterSpec = spec.parse().map_err(anyhow::Error::msg)?;
-    let width = paper_dots(paper_mm).map_err(anyhow::Error::msg)?;
-    let mut printer = EscPosPrinter::open(&spec, width).context("cannot open the printer")?;
+    use motcua_hardware::printer::{PrinterSpec, layout};
+    let shared = open_printer(spec, paper_mm)?;
+    let mut printer = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let width = printer.width();
     println!(
         "printer {}: {}",
         printer.describe(),
@@ -466,7 +466,7 @@ fn print_test(spec: &str, paper_mm: u32, receipt: bool) -> Result<()> {
         paper_mm,
         health.describe_vi()
     );
-    if let PrinterSpec::Sim(Some(dir)) = &spec {
+    if let Ok(PrinterSpec::Sim(Some(dir))) = spec.parse::<PrinterSpec>() {
         println!("the simulated paper is in {}", dir.display());
     }
     Ok(())

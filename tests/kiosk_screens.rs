@@ -11,7 +11,7 @@ use slint::ComponentHandle;
 
 use motcua::config::{Config, Hours};
 use motcua::domain::Localized;
-use motcua::kiosk::app::render;
+use motcua::kiosk::app::{render, to_image};
 use motcua::kiosk::controller::{Issued, Kiosk, Lang, Loaded, PrintState, PriorityChoice, Screen};
 use motcua::kiosk::ui::KioskWindow;
 use motcua::queue::{Command, Queue};
@@ -183,7 +183,7 @@ fn every_kiosk_screen_renders_at_every_size_in_both_languages() {
                 Lang::En => "en",
             };
             for (name, state) in shots {
-                render(&ui, &state, now, Some(to_image(&qr)));
+                render(&ui, &state, now, Some(to_image(qr.clone())));
                 let shot = ui.window().take_snapshot().unwrap();
                 assert_eq!((shot.width(), shot.height()), (w, h));
                 let path = out.join(format!("kiosk-{name}-{size}-{lang_name}.png"));
@@ -198,18 +198,4 @@ fn every_kiosk_screen_renders_at_every_size_in_both_languages() {
             }
         }
     }
-}
-
-fn to_image(b: &motcua_hardware::printer::Bitmap) -> slint::Image {
-    let mut buf = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(b.width(), b.height());
-    let w = b.width();
-    for (i, px) in buf.make_mut_slice().iter_mut().enumerate() {
-        let v = if b.get(i as u32 % w, i as u32 / w) {
-            0
-        } else {
-            255
-        };
-        *px = slint::Rgb8Pixel { r: v, g: v, b: v };
-    }
-    slint::Image::from_rgb8(buf)
 }

@@ -48,6 +48,8 @@ struct Ctx {
     /// The QR code of the ticket on screen, drawn once per ticket.
     qr: RefCell<Option<(u64, Image)>>,
     _watcher: RefCell<Option<Watcher>>,
+    /// Clock, screen timeouts and refreshes, once a second.
+    ticker: slint::Timer,
 }
 
 thread_local! {
@@ -83,20 +85,19 @@ pub fn start(
         counters: RefCell::new(Vec::new()),
         qr: RefCell::new(None),
         _watcher: RefCell::new(None),
+        ticker: slint::Timer::default(),
     });
     CTX.with(|c| *c.borrow_mut() = Some(ctx.clone()));
     wire(&ui);
     watch_printer(&ctx);
 
-    let timer = slint::Timer::default();
-    timer.start(slint::TimerMode::Repeated, Duration::from_secs(1), || {
-        with_ctx(|c| {
-            let effects = c.kiosk.borrow_mut().tick(1000);
-            c.apply(effects);
-        })
-    });
-    // The timer lives as long as the window's event loop: keep it in the context.
-    std::mem::forget(timer);
+    ctx.ticker
+        .start(slint::TimerMode::Repeated, Duration::from_secs(1), || {
+            with_ctx(|c| {
+                let effects = c.kiosk.borrow_mut().tick(1000);
+                c.apply(effects);
+            })
+        });
     ctx.apply(vec![Effect::Refresh]);
     Ok(ui)
 }
@@ -511,7 +512,8 @@ fn render_procedures(a: &KioskAdapter, k: &Kiosk) {
     }
 }
 
-fn to_image(b: raster::Bitmap) -> Image {
+/// A 1-bit picture (a QR code) as a Slint image.
+pub fn to_image(b: raster::Bitmap) -> Image {
     let mut buf = SharedPixelBuffer::<Rgb8Pixel>::new(b.width(), b.height());
     let w = b.width();
     for (i, px) in buf.make_mut_slice().iter_mut().enumerate() {

@@ -85,9 +85,11 @@ pub async fn follow(State(state): State<AppState>, ApiPath(id): ApiPath<TicketId
             &hall,
             "—",
             "",
-            "Không tìm thấy số này (có thể từ ngày trước).",
-            "No such ticket today.",
-            false,
+            (
+                "Không tìm thấy số này (có thể từ ngày trước).",
+                "No such ticket today.",
+            ),
+            Look::Final,
         );
         return (
             StatusCode::NOT_FOUND,
@@ -97,10 +99,12 @@ pub async fn follow(State(state): State<AppState>, ApiPath(id): ApiPath<TicketId
             .into_response();
     };
     let (vi, en) = situation(&view, counter.as_deref());
-    let live = view.ticket.status.is_open();
-    let called = view.ticket.status == TicketStatus::Called;
-    let body = page(&hall, &view.ticket.number, &service, &vi, &en, live)
-        .replace("CALLED", if called { "called" } else { "" });
+    let look = match view.ticket.status {
+        TicketStatus::Called => Look::Called,
+        s if s.is_open() => Look::Waiting,
+        _ => Look::Final,
+    };
+    let body = page(&hall, &view.ticket.number, &service, (&vi, &en), look);
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -111,12 +115,21 @@ pub async fn follow(State(state): State<AppState>, ApiPath(id): ApiPath<TicketId
         .into_response()
 }
 
-fn page(hall: &str, number: &str, service: &str, vi: &str, en: &str, refresh: bool) -> String {
-    let refresh = if refresh {
-        format!("<meta http-equiv=\"refresh\" content=\"{REFRESH_SECS}\">")
-    } else {
+/// How the page looks, and whether it keeps refreshing.
+#[derive(PartialEq)]
+enum Look {
+    Waiting,
+    Called,
+    Final,
+}
+
+fn page(hall: &str, number: &str, service: &str, (vi, en): (&str, &str), look: Look) -> String {
+    let refresh = if look == Look::Final {
         String::new()
+    } else {
+        format!("<meta http-equiv=\"refresh\" content=\"{REFRESH_SECS}\">")
     };
+    let class = if look == Look::Called { "called" } else { "" };
     format!(
         r#"<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -131,7 +144,7 @@ header{{background:#0b4f9c;color:#fff;padding:1rem;font-weight:700;font-size:1.1
 .en{{font-size:1.1rem;color:#3f4a56;margin:0 1rem}}
 footer{{margin:2rem 1rem;color:#3f4a56;font-size:.95rem}}
 </style></head>
-<body class="CALLED"><header>{hall}</header>
+<body class="{class}"><header>{hall}</header>
 <p class="n">{number}</p><p class="s">{service}</p>
 <p class="vi">{vi}</p><p class="en">{en}</p>
 <footer>Trang tự cập nhật. Xin chú ý màn hình và loa gọi số trong sảnh.<br>This page updates itself.</footer>

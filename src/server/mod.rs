@@ -27,6 +27,10 @@ use error::ApiError;
 
 /// Request bodies are small JSON; anything bigger is a mistake or an attack.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// How much of a too-large body is read and thrown away so that the client gets its
+/// 413: closing a connection with unread data makes the kernel reset it, and the
+/// answer can be lost. Bigger bodies are cut off without that courtesy.
+const DRAIN_LIMIT: usize = 1024 * 1024;
 /// How often the service looks at the clock to start a new day unprompted.
 const TICK: Duration = Duration::from_secs(30);
 
@@ -90,7 +94,70 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(limit_body))
         .with_state(state)
+}
+
+/// Reads the request body, up to `BODY_LIMIT`, before any handler sees it; a body
+/// over the limit is answered 413 after its excess is drained (see `DRAIN_LIMIT`).
+async fn limit_body(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use futures_util::StreamExt;
+
+    let too_large = || {
+        let mut r = ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "the body is larger than this API accepts ({} KiB)",
+                BODY_LIMIT / 1024
+            ),
+        )
+        .into_response();
+        r.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        r
+    };
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT + DRAIN_LIMIT) {
+        return too_large();
+    }
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "the body could not be read",
+            )
+            .into_response();
+        };
+        seen += chunk.len();
+        if seen <= BODY_LIMIT {
+            kept.extend_from_slice(&chunk);
+        } else if seen > BODY_LIMIT + DRAIN_LIMIT {
+            break;
+        }
+    }
+    if seen > BODY_LIMIT {
+        return too_large();
+    }
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(kept),
+    ))
+    .await
 }
 
 async fn index(
