@@ -4,6 +4,7 @@
 //! `domain` (the words), `queue` (the engine, no I/O), `store` (durable events),
 //! `hall` (engine + store + live events), `server` (HTTP API and SSE).
 
+pub mod announce;
 pub mod catalogue;
 pub mod client;
 pub mod config;
