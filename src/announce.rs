@@ -184,6 +184,20 @@ pub fn utterance(call: &Call, times: usize) -> Vec<String> {
 /// From this many calls waiting, each is said once instead of twice.
 pub const BACKLOG_SAY_ONCE: usize = 3;
 
+/// The default voice pack, shipped in the repository (made with espeak-ng).
+pub fn default_pack_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/voice/vi")
+}
+
+/// Loads a voice pack with every clip announcements use.
+pub fn load_pack(
+    dir: &std::path::Path,
+) -> Result<motcua_hardware::audio::VoicePack, motcua_hardware::audio::VoiceError> {
+    let mut ids: Vec<String> = clip_texts().into_iter().map(|(id, _)| id).collect();
+    ids.push(CHIME.into());
+    motcua_hardware::audio::VoicePack::load(dir, &ids)
+}
+
 /// Calls waiting to be announced, one at a time.
 #[derive(Debug, Default)]
 pub struct Announcer {
@@ -323,6 +337,61 @@ mod tests {
             ["B001", "A002"],
             "counter 1 moved on from A001 before it was said"
         );
+    }
+
+    #[test]
+    fn the_shipped_voice_says_a_whole_call_twice_and_two_calls_in_order() {
+        use motcua_hardware::audio::{Speaker, WavDir};
+        let pack = load_pack(&default_pack_dir()).unwrap();
+        let call = Call {
+            ticket: 1,
+            number: "A023".into(),
+            counter: 3,
+        };
+        let clips = utterance(&call, 2);
+        let samples = pack.render(&clips);
+        let speech: usize = clips.iter().filter_map(|c| pack.clip_len(c)).sum();
+        assert!(
+            samples.len() > speech,
+            "gaps and the pause come on top of the clips"
+        );
+        let seconds = samples.len() as f64 / f64::from(pack.rate());
+        assert!(
+            (5.0..15.0).contains(&seconds),
+            "a call said twice takes {seconds:.1} s"
+        );
+        let rms = (samples.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>()
+            / samples.len() as f64)
+            .sqrt();
+        assert!(rms > 500.0, "the utterance is audible (rms {rms:.0})");
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut speaker = WavDir::new(dir.path()).unwrap();
+        let mut a = Announcer::new();
+        a.push(call);
+        a.push(Call {
+            ticket: 2,
+            number: "B007".into(),
+            counter: 12,
+        });
+        while let Some((_, clips)) = a.next() {
+            speaker.play(&pack.wav(&pack.render(&clips))).unwrap();
+        }
+        let len = |n: u32| {
+            hound::WavReader::open(dir.path().join(format!("utterance-000{n}.wav")))
+                .unwrap()
+                .len() as usize
+        };
+        assert_eq!(len(1), samples.len(), "the first call, whole");
+        let second = pack.render(&utterance(
+            &Call {
+                ticket: 2,
+                number: "B007".into(),
+                counter: 12,
+            },
+            2,
+        ));
+        assert_eq!(len(2), second.len(), "then the second, whole");
     }
 
     #[test]

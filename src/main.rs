@@ -72,6 +72,25 @@ enum Cmd {
     },
     /// Checks a hall config file and says what it describes.
     CheckConfig { file: PathBuf },
+    /// Lists the clips a voice pack needs, as "id<TAB>text" lines (for recording one).
+    VoiceClips,
+    /// Says one call with a voice pack: played, or written as a WAV file.
+    AnnounceTest {
+        /// The ticket number to call.
+        #[arg(long, default_value = "A023")]
+        number: String,
+        #[arg(long, default_value_t = 3)]
+        counter: u32,
+        /// A folder of clips [default: the shipped Vietnamese pack].
+        #[arg(long)]
+        voice: Option<PathBuf>,
+        /// Write the WAV here instead of playing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The command that plays WAV from stdin.
+        #[arg(long, default_value = "aplay -q -")]
+        player: String,
+    },
     /// Prints a sample ticket (or receipt) and says how the printer is.
     PrintTest {
         /// usb:/dev/usb/lp0, tcp:HOST:9100, serial:/dev/ttyUSB0:19200, file:PATH or sim:DIR
@@ -121,6 +140,19 @@ fn main() {
             fullscreen,
         } => kiosk(&server, token, &printer, paper, public_url, fullscreen),
         Cmd::CheckConfig { file } => check_config(&file),
+        Cmd::AnnounceTest {
+            number,
+            counter,
+            voice,
+            out,
+            player,
+        } => announce_test(&number, counter, voice, out, &player),
+        Cmd::VoiceClips => {
+            for (id, text) in motcua::announce::clip_texts() {
+                println!("{id}\t{text}");
+            }
+            Ok(())
+        }
         Cmd::PrintTest {
             printer,
             paper,
@@ -468,6 +500,38 @@ fn print_test(spec: &str, paper_mm: u32, receipt: bool) -> Result<()> {
     );
     if let Ok(PrinterSpec::Sim(Some(dir))) = spec.parse::<PrinterSpec>() {
         println!("the simulated paper is in {}", dir.display());
+    }
+    Ok(())
+}
+
+fn announce_test(
+    number: &str,
+    counter: u32,
+    voice: Option<PathBuf>,
+    out: Option<PathBuf>,
+    player: &str,
+) -> Result<()> {
+    use motcua::announce::{Call, default_pack_dir, load_pack, utterance};
+    use motcua_hardware::audio::{CommandSpeaker, Speaker};
+    let pack = load_pack(&voice.unwrap_or_else(default_pack_dir))?;
+    let clips = utterance(
+        &Call {
+            ticket: 0,
+            number: number.to_owned(),
+            counter,
+        },
+        2,
+    );
+    let wav = pack.wav(&pack.render(&clips));
+    match out {
+        Some(path) => {
+            std::fs::write(&path, &wav)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!("{}: {}", path.display(), clips.join(" "));
+        }
+        None => CommandSpeaker::new(player)
+            .play(&wav)
+            .context("cannot play the announcement")?,
     }
     Ok(())
 }
