@@ -226,7 +226,7 @@ impl Announcer {
     }
 
     /// The next announcement to play, whole: said twice, or once while a backlog waits.
-    pub fn next(&mut self) -> Option<(Call, Vec<String>)> {
+    pub fn next_announcement(&mut self) -> Option<(Call, Vec<String>)> {
         let call = self.queue.pop_front()?;
         let times = if self.queue.len() >= BACKLOG_SAY_ONCE - 1 {
             1
@@ -329,7 +329,7 @@ mod tests {
             number: "A002".into(),
             counter: 1,
         });
-        let order: Vec<_> = std::iter::from_fn(|| a.next())
+        let order: Vec<_> = std::iter::from_fn(|| a.next_announcement())
             .map(|(c, _)| c.number)
             .collect();
         assert_eq!(
@@ -374,7 +374,7 @@ mod tests {
             number: "B007".into(),
             counter: 12,
         });
-        while let Some((_, clips)) = a.next() {
+        while let Some((_, clips)) = a.next_announcement() {
             speaker.play(&pack.wav(&pack.render(&clips))).unwrap();
         }
         let len = |n: u32| {
@@ -404,7 +404,7 @@ mod tests {
                 counter: i,
             });
         }
-        let said: Vec<usize> = std::iter::from_fn(|| a.next())
+        let said: Vec<usize> = std::iter::from_fn(|| a.next_announcement())
             .map(|(_, clips)| clips.iter().filter(|c| *c == CALL).count())
             .collect();
         assert_eq!(
