@@ -8,6 +8,7 @@ pub mod announce;
 pub mod catalogue;
 pub mod client;
 pub mod config;
+pub mod display;
 pub mod domain;
 pub mod hall;
 pub mod kiosk;
