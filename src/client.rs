@@ -34,6 +34,8 @@ pub struct HallClient {
     base: String,
     token: Option<String>,
     http: reqwest::Client,
+    /// For the event stream: no overall timeout, since the stream lasts.
+    stream_http: reqwest::Client,
 }
 
 impl HallClient {
@@ -44,10 +46,17 @@ impl HallClient {
             .timeout(Duration::from_secs(6))
             .build()
             .expect("an HTTP client can be built");
+        let stream_http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            // Keep-alives come every 15 s; 40 s of silence means the link is gone.
+            .read_timeout(Duration::from_secs(40))
+            .build()
+            .expect("an HTTP client can be built");
         HallClient {
             base: base.trim_end_matches('/').to_owned(),
             token,
             http,
+            stream_http,
         }
     }
 
@@ -160,5 +169,91 @@ impl HallClient {
             .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
             .collect();
         self.get(&format!("/api/v1/dossiers/{code}")).await
+    }
+}
+
+/// One server-sent event as received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SseEvent {
+    pub id: Option<u64>,
+    pub event: String,
+    pub data: String,
+}
+
+/// Splits a byte stream into server-sent events; comments (keep-alives) are skipped.
+#[derive(Default)]
+pub struct SseParser {
+    buf: String,
+}
+
+impl SseParser {
+    /// Adds received bytes and returns the events they complete.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<SseEvent> {
+        self.buf.push_str(&String::from_utf8_lossy(bytes));
+        let mut out = Vec::new();
+        while let Some(end) = self.buf.find("\n\n") {
+            let block: String = self.buf.drain(..end + 2).collect();
+            let mut e = SseEvent {
+                id: None,
+                event: String::new(),
+                data: String::new(),
+            };
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    e.id = v.trim().parse().ok();
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    e.event = v.trim().to_owned();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    e.data.push_str(v.strip_prefix(' ').unwrap_or(v));
+                }
+            }
+            if !(e.event.is_empty() && e.data.is_empty()) {
+                out.push(e);
+            }
+        }
+        out
+    }
+}
+
+impl HallClient {
+    /// Opens the event stream after `after`; chunks of bytes for an `SseParser`.
+    pub async fn events(&self, after: u64) -> Result<reqwest::Response, ClientError> {
+        let res = self
+            .stream_http
+            .get(format!("{}/api/v1/events?after={after}", self.base))
+            .header("Last-Event-ID", after.to_string())
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        if !res.status().is_success() {
+            return Err(ClientError::Unreachable(format!(
+                "event stream: HTTP {}",
+                res.status()
+            )));
+        }
+        Ok(res)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_split_across_reads_and_keep_alives_are_parsed() {
+        let mut p = SseParser::default();
+        assert_eq!(
+            p.push(b": keep-alive\n\nid: 7\nevent: ticket.called\nda"),
+            vec![]
+        );
+        let got = p.push(b"ta: {\"a\":1}\n\n");
+        assert_eq!(
+            got,
+            vec![SseEvent {
+                id: Some(7),
+                event: "ticket.called".into(),
+                data: "{\"a\":1}".into()
+            }]
+        );
     }
 }

@@ -626,3 +626,93 @@ async fn a_kiosk_reports_its_printer_and_staff_see_it_on_the_board() {
         .unwrap();
     assert_eq!(res.status(), 401);
 }
+
+/// A waiting-room display's picture follows a call, goes stale when the service is
+/// killed, and comes back right by itself when the service returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_display_follows_calls_and_recovers_from_a_service_restart() {
+    use motcua::display::follow::{Update, follow};
+    use motcua::display::model::{Applied, DisplayModel};
+    use std::sync::{Arc, Mutex};
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hall.toml"), hall_config(&[])).unwrap();
+    let port = free_port();
+    let svc = Service::start_on_port(dir.path(), port);
+    let c = client();
+    let model: Arc<Mutex<Option<DisplayModel>>> = Arc::default();
+    let m = model.clone();
+    let display = tokio::spawn(follow(
+        motcua::client::HallClient::new(&svc.base, None),
+        move |u| {
+            let mut m = m.lock().unwrap();
+            match u {
+                Update::Board(b) => match m.as_mut() {
+                    Some(model) => model.reload(b),
+                    None => *m = Some(DisplayModel::new(b)),
+                },
+                Update::Event(e) => {
+                    return m
+                        .as_mut()
+                        .is_some_and(|model| model.apply(&e) == Applied::NeedBoard);
+                }
+                Update::Stale => m.as_mut().unwrap().stale = true,
+            }
+            false
+        },
+    ));
+    let until = |what: &'static str, check: Box<dyn Fn(&DisplayModel) -> bool + Send>| {
+        let model = model.clone();
+        async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                if model.lock().unwrap().as_ref().is_some_and(&check) {
+                    return;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the display never showed: {what}"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+
+    svc.take(&c, "HT").await;
+    svc.take(&c, "HT").await;
+    post(&c, &svc.url("/api/v1/counters/1/call"), ADMIN, None).await;
+    until(
+        "A001 at counter 1",
+        Box::new(|m| m.at_counter(1).map(|t| t.0) == Some("A001") && m.waiting_in("HT") == 1),
+    )
+    .await;
+
+    svc.crash();
+    until("the picture marked stale", Box::new(|m| m.stale)).await;
+    assert_eq!(
+        model
+            .lock()
+            .unwrap()
+            .as_ref()
+            .unwrap()
+            .at_counter(1)
+            .map(|t| t.0),
+        Some("A001"),
+        "the last picture stays"
+    );
+
+    // Back on the same address; meanwhile the queue moved on.
+    let svc = Service::start_on_port(dir.path(), port);
+    post(&c, &svc.url("/api/v1/counters/1/call"), ADMIN, None).await;
+    until(
+        "A002 at counter 1, fresh",
+        Box::new(|m| {
+            !m.stale && m.at_counter(1).map(|t| t.0) == Some("A002") && m.waiting_in("HT") == 0
+        }),
+    )
+    .await;
+    let (_, board) = get(&c, &svc.url("/api/v1/board")).await;
+    let shown = model.lock().unwrap().as_ref().unwrap().board.last_event_id;
+    assert_eq!(board["last_event_id"].as_u64(), Some(shown));
+    display.abort();
+}

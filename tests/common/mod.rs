@@ -116,15 +116,25 @@ impl Service {
         Service::start_with_env(dir, &[])
     }
 
+    /// Starts a service on `dir` at a given loopback port (to restart it where
+    /// its clients expect it).
+    pub fn start_on_port(dir: &Path, port: u16) -> Service {
+        Service::launch(dir, &format!("127.0.0.1:{port}"), &[])
+    }
+
     /// Starts a service on `dir` with extra environment variables.
     pub fn start_with_env(dir: &Path, env: &[(&str, &str)]) -> Service {
+        Service::launch(dir, "127.0.0.1:0", env)
+    }
+
+    fn launch(dir: &Path, listen: &str, env: &[(&str, &str)]) -> Service {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(dir.join("service.log"))
             .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .args(["serve", "--listen", listen, "--data"])
             .arg(dir.join("data"))
             .arg("--config")
             .arg(dir.join("hall.toml"))
@@ -192,6 +202,15 @@ impl Drop for Service {
     }
 }
 
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -239,7 +258,8 @@ pub struct Sse {
 pub struct SseReader {
     stream:
         std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
-    buf: String,
+    parser: motcua::client::SseParser,
+    pending: std::collections::VecDeque<motcua::client::SseEvent>,
 }
 
 impl SseReader {
@@ -253,7 +273,8 @@ impl SseReader {
         assert_eq!(res.headers()["content-type"], "text/event-stream");
         SseReader {
             stream: Box::pin(res.bytes_stream()),
-            buf: String::new(),
+            parser: Default::default(),
+            pending: Default::default(),
         }
     }
 
@@ -273,31 +294,15 @@ impl SseReader {
 
     async fn next_inner(&mut self) -> Sse {
         loop {
-            if let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                let mut id = None;
-                let mut event = String::new();
-                let mut data = String::new();
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("id:") {
-                        id = Some(v.trim().parse().unwrap());
-                    } else if let Some(v) = line.strip_prefix("event:") {
-                        event = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim_start());
-                    }
-                }
-                if event.is_empty() && data.is_empty() {
-                    continue; // a comment, e.g. keep-alive
-                }
+            if let Some(e) = self.pending.pop_front() {
                 return Sse {
-                    id,
-                    event,
-                    data: serde_json::from_str(&data).unwrap_or(Value::String(data)),
+                    id: e.id,
+                    event: e.event,
+                    data: serde_json::from_str(&e.data).unwrap_or(Value::String(e.data)),
                 };
             }
             let chunk = self.stream.next().await.expect("stream open").unwrap();
-            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+            self.pending.extend(self.parser.push(&chunk));
         }
     }
 }
