@@ -6,5 +6,5 @@ fn main() {
         .with_debug_info(true)
         .with_bundled_translations("ui/translations")
         .with_default_translation_context(slint_build::DefaultTranslationContext::None);
-    slint_build::compile_with_config("ui/kiosk.slint", config).expect("the kiosk UI compiles");
+    slint_build::compile_with_config("ui/main.slint", config).expect("the UI compiles");
 }

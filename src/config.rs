@@ -45,6 +45,8 @@ pub struct Hall {
     pub time_zone: Tz,
     /// A called ticket may be recalled this many times; one more recall marks it a no-show.
     pub max_recalls: u32,
+    /// The line that scrolls along the bottom of the waiting-room display.
+    pub notice: String,
 }
 
 #[derive(Clone, Debug)]
@@ -204,6 +206,8 @@ struct FileHall {
     days: Vec<String>,
     /// Procedure catalogue file, relative to the config file.
     catalogue: Option<String>,
+    #[serde(default)]
+    notice: String,
 }
 
 fn default_tz() -> String {
@@ -498,6 +502,7 @@ fn validate(file: File) -> Result<Config, String> {
             name,
             time_zone,
             max_recalls: file.hall.max_recalls,
+            notice: file.hall.notice.trim().to_owned(),
         },
         services,
         counters,

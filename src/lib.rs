@@ -15,3 +15,4 @@ pub mod kiosk;
 pub mod queue;
 pub mod server;
 pub mod store;
+pub mod ui;

@@ -70,6 +70,26 @@ enum Cmd {
         #[arg(long)]
         fullscreen: bool,
     },
+    /// The waiting-room display: the board on a TV, calls announced by voice.
+    Display {
+        /// The hall service.
+        #[arg(long, env = "MOTCUA_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// A folder of voice clips [default: the shipped Vietnamese pack].
+        #[arg(long)]
+        voice: Option<PathBuf>,
+        /// The command that plays WAV from stdin.
+        #[arg(long, default_value = "aplay -q -")]
+        player: String,
+        /// Write announcements as WAV files into this folder instead of playing them.
+        #[arg(long)]
+        speak_to: Option<PathBuf>,
+        /// No announcements.
+        #[arg(long)]
+        mute: bool,
+        #[arg(long)]
+        fullscreen: bool,
+    },
     /// Checks a hall config file and says what it describes.
     CheckConfig { file: PathBuf },
     /// Lists the clips a voice pack needs, as "id<TAB>text" lines (for recording one).
@@ -139,6 +159,21 @@ fn main() {
             public_url,
             fullscreen,
         } => kiosk(&server, token, &printer, paper, public_url, fullscreen),
+        Cmd::Display {
+            server,
+            voice,
+            player,
+            speak_to,
+            mute,
+            fullscreen,
+        } => {
+            let voice = if mute {
+                Ok(None)
+            } else {
+                voice_output(voice, &player, speak_to).map(Some)
+            };
+            voice.and_then(|voice| display(&server, voice, fullscreen))
+        }
         Cmd::CheckConfig { file } => check_config(&file),
         Cmd::AnnounceTest {
             number,
@@ -229,9 +264,25 @@ fn demo(listen: &str, data: Option<PathBuf>, config: Option<&Path>) -> Result<()
                 "Kiosk window open; printed tickets go to {}",
                 printer_dir.display()
             );
+            let display = {
+                use slint::ComponentHandle;
+                let voice = demo_voice(&data.join("announcements"));
+                let opts = motcua::display::app::DisplayOptions {
+                    server: format!("http://{}", service.addr),
+                    voice,
+                };
+                let d = motcua::display::app::start(opts, runtime.handle())?;
+                d.show()?;
+                d
+            };
+            println!(
+                "Display window open; calls are announced (or written to {})",
+                data.join("announcements").display()
+            );
             quit_on_signal(&runtime);
-            slint::run_event_loop_until_quit().context("the kiosk window failed")?;
+            slint::run_event_loop_until_quit().context("the demo windows failed")?;
             drop(window);
+            drop(display);
         }
         Err(e) => {
             println!("No kiosk window ({e}); the hall service keeps running. Stop it with Ctrl+C.");
@@ -270,6 +321,70 @@ fn kiosk(
     Ok(())
 }
 
+/// The voice pack and where announcements go.
+fn voice_output(
+    voice: Option<PathBuf>,
+    player: &str,
+    speak_to: Option<PathBuf>,
+) -> Result<(
+    motcua_hardware::audio::VoicePack,
+    Box<dyn motcua_hardware::audio::Speaker>,
+)> {
+    use motcua_hardware::audio::{CommandSpeaker, WavDir};
+    let pack =
+        motcua::announce::load_pack(&voice.unwrap_or_else(motcua::announce::default_pack_dir))?;
+    let speaker: Box<dyn motcua_hardware::audio::Speaker> = match speak_to {
+        Some(dir) => Box::new(
+            WavDir::new(&dir).with_context(|| format!("cannot write into {}", dir.display()))?,
+        ),
+        None => Box::new(CommandSpeaker::new(player)),
+    };
+    Ok((pack, speaker))
+}
+
+fn display(
+    server: &str,
+    voice: Option<(
+        motcua_hardware::audio::VoicePack,
+        Box<dyn motcua_hardware::audio::Speaker>,
+    )>,
+    fullscreen: bool,
+) -> Result<()> {
+    use slint::ComponentHandle;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let opts = motcua::display::app::DisplayOptions {
+        server: server.to_owned(),
+        voice,
+    };
+    let window = motcua::display::app::start(opts, runtime.handle())
+        .context("cannot open the display window")?;
+    window.window().set_fullscreen(fullscreen);
+    window.show()?;
+    quit_on_signal(&runtime);
+    slint::run_event_loop_until_quit().context("the display window failed")?;
+    drop(window);
+    Ok(())
+}
+
+/// `aplay` when the machine has it, else announcements as WAV files in `dir`.
+fn demo_voice(
+    dir: &Path,
+) -> Option<(
+    motcua_hardware::audio::VoicePack,
+    Box<dyn motcua_hardware::audio::Speaker>,
+)> {
+    let has_aplay = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join("aplay").is_file()));
+    let speak_to = (!has_aplay).then(|| dir.to_owned());
+    match voice_output(None, "aplay -q -", speak_to) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::warn!("the demo display stays silent: {e:#}");
+            None
+        }
+    }
+}
+
 fn open_printer(
     spec: &str,
     paper_mm: u32,
@@ -286,7 +401,7 @@ fn open_kiosk(
     opts: motcua::kiosk::app::KioskOptions,
     rt: tokio::runtime::Handle,
     fullscreen: bool,
-) -> Result<motcua::kiosk::ui::KioskWindow> {
+) -> Result<motcua::ui::KioskWindow> {
     use slint::ComponentHandle;
     let window = motcua::kiosk::app::start(opts, rt)?;
     window.window().set_fullscreen(fullscreen);

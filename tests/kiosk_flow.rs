@@ -14,7 +14,7 @@ use slint::ComponentHandle;
 
 use common::*;
 use motcua::kiosk::app::{KioskOptions, start};
-use motcua::kiosk::ui::{KioskAdapter, KioskWindow, Screen};
+use motcua::ui::{KioskAdapter, KioskWindow, Screen};
 use motcua_hardware::printer::sim::{Faults, Simulator};
 use motcua_hardware::printer::tcp_sim::TcpPrinter;
 use motcua_hardware::printer::{EscPosPrinter, PrinterSpec};

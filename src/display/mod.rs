@@ -2,6 +2,7 @@
 //! calls it announces. `model` holds the picture; the window and the voice loop
 //! come with the display issue.
 
+pub mod app;
 pub mod follow;
 pub mod model;
 

@@ -17,12 +17,12 @@ use slint::{
 use super::controller::{
     Effect, Kiosk, Lang, Loaded, PrintState, PriorityChoice, Screen as KScreen,
 };
-use super::ui::{
-    Choice, KioskAdapter, KioskWindow, ProcedureDetail, Screen, ServiceTile, TicketCard,
-};
 use crate::client::HallClient;
 use crate::domain::Localized;
 use crate::server::api::{CounterView, TicketView};
+use crate::ui::{
+    Choice, KioskAdapter, KioskWindow, ProcedureDetail, Screen, ServiceTile, TicketCard,
+};
 use motcua_hardware::printer::{EscPosPrinter, Health, TicketPrint, Watcher, layout, raster};
 
 /// What a kiosk needs to know to run.

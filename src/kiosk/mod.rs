@@ -3,7 +3,6 @@
 
 pub mod app;
 pub mod controller;
-pub mod ui;
 
 #[cfg(test)]
 mod tests;

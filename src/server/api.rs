@@ -81,6 +81,8 @@ pub struct HallView {
     pub now: DateTime<Utc>,
     pub max_recalls: u32,
     pub priority_groups: Vec<PriorityGroup>,
+    /// The display's scrolling notice line.
+    pub notice: String,
 }
 
 /// Waiting per line, for the board.
@@ -299,6 +301,7 @@ pub async fn hall(State(state): State<AppState>) -> Json<HallView> {
         now: Utc::now(),
         max_recalls: config.hall.max_recalls,
         priority_groups: config.priority_groups.clone(),
+        notice: config.hall.notice.clone(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! Renders every kiosk screen at the three kiosk sizes, in Vietnamese and English,
-//! with the software renderer the Pi uses, through the same rendering code as the
-//! running kiosk. The PNGs land in `target/screenshots/` for a person to look at.
+//! and the waiting-room display at its three sizes, with the software renderer the
+//! Pi uses, through the same rendering code as the running apps. The PNGs land in
+//! `target/screenshots/` for a person to look at.
 
 use std::sync::Arc;
 
@@ -10,12 +11,13 @@ use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
 use slint::ComponentHandle;
 
 use motcua::config::{Config, Hours};
+use motcua::display::model::DisplayModel;
 use motcua::domain::Localized;
 use motcua::kiosk::app::{render, to_image};
 use motcua::kiosk::controller::{Issued, Kiosk, Lang, Loaded, PrintState, PriorityChoice, Screen};
-use motcua::kiosk::ui::KioskWindow;
 use motcua::queue::{Command, Queue};
-use motcua::server::api::{TicketView, service_views};
+use motcua::server::api::{TicketView, board, service_views};
+use motcua::ui::KioskWindow;
 use motcua_hardware::printer::Health;
 
 const SIZES: [(u32, u32, &str); 3] = [
@@ -81,7 +83,7 @@ fn morning() -> (Kiosk, TicketView) {
 }
 
 #[test]
-fn every_kiosk_screen_renders_at_every_size_in_both_languages() {
+fn every_screen_renders_at_every_size() {
     slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
         mock_time: true,
         threading: false,
@@ -198,4 +200,74 @@ fn every_kiosk_screen_renders_at_every_size_in_both_languages() {
             }
         }
     }
+    // The waiting-room display: a quiet start, a busy morning with a fresh call, and
+    // the stream down.
+    // The display speaks Vietnamese; the kiosk shots above left English selected.
+    slint::select_bundled_translation("").unwrap();
+    let display = motcua::ui::DisplayWindow::new().unwrap();
+    display.show().unwrap();
+    let (busy, call_at) = busy_hall();
+    let quiet = DisplayModel::new(board(&Queue::new(Arc::new(Config::sample()), call_at), 0));
+    let mut stale = busy.clone();
+    stale.stale = true;
+    let notice = "Giờ làm việc: sáng 7:30–11:30, chiều 13:30–17:00, từ thứ Hai đến thứ Sáu. Đường dây nóng: 1022.";
+    for (w, h, size) in [
+        (1920, 1080, "1080p"),
+        (1280, 720, "720p"),
+        (1080, 1920, "portrait"),
+    ] {
+        display.window().set_size(slint::PhysicalSize::new(w, h));
+        for (name, model) in [("quiet", &quiet), ("busy", &busy), ("stale", &stale)] {
+            let at = (call_at + Duration::seconds(2)).with_timezone(&Ho_Chi_Minh);
+            motcua::display::app::render(&display, Some(model), notice, at);
+            // Let the spotlight's colour animation finish (time is mocked here).
+            i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(500));
+            let shot = display.window().take_snapshot().unwrap();
+            let path = out.join(format!("display-{name}-{size}.png"));
+            image::save_buffer(
+                &path,
+                shot.as_bytes(),
+                w,
+                h,
+                image::ExtendedColorType::Rgba8,
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// Eight counters at work, long line names, the last call two seconds ago.
+fn busy_hall() -> (DisplayModel, chrono::DateTime<Utc>) {
+    let start = Ho_Chi_Minh
+        .with_ymd_and_hms(2026, 11, 24, 9, 30, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let mut q = Queue::new(Arc::new(Config::sample()), start);
+    let mut t = start;
+    for (i, code) in [
+        "HT", "HT", "CT", "CTRU", "DD", "XD", "KD", "LDXH", "TKQ", "HT", "HT", "CT", "CTRU",
+        "LDXH", "TKQ", "TKQ",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let priority = (i == 1).then(|| "elderly".to_string());
+        q.execute(
+            &Command::Issue {
+                service: (*code).into(),
+                priority,
+            },
+            t,
+        )
+        .unwrap();
+        t += Duration::seconds(20);
+    }
+    q.execute(&Command::Close { counter: 5 }, t).unwrap();
+    for counter in [1, 2, 3, 4, 6, 7, 8] {
+        t += Duration::seconds(7);
+        q.execute(&Command::Call { counter }, t).unwrap();
+    }
+    let mut model = DisplayModel::new(board(&q, 99));
+    model.spotlight = model.board.latest_calls.first().cloned();
+    (model, t)
 }

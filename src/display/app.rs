@@ -1,0 +1,296 @@
+//! The display in a window: the follower keeps the model current on the tokio
+//! runtime, each change is drawn on the UI thread, and calls go to a voice thread
+//! that plays one whole announcement at a time.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{Datelike, Utc};
+use chrono_tz::Tz;
+use slint::{ComponentHandle, ModelRc, VecModel};
+
+use super::follow::{Update, follow};
+use super::model::{Applied, DisplayModel};
+use crate::announce::{Announcer, Call};
+use crate::client::HallClient;
+use crate::queue::EventKind;
+use crate::ui::{CallRow, CounterCard, DisplayAdapter, DisplayWindow, LineRow};
+use motcua_hardware::audio::{Speaker, VoicePack};
+
+/// A call stays large on screen this long.
+pub const SPOTLIGHT_SECS: i64 = 20;
+/// For this long after a call the spotlight flashes.
+pub const FLASH_SECS: i64 = 6;
+/// Calls older than this when they arrive (a reconnect's backlog) are not spoken.
+pub const ANNOUNCE_WITHIN_SECS: i64 = 60;
+
+pub struct DisplayOptions {
+    pub server: String,
+    /// The voice pack and where it plays; `None` for a silent display.
+    pub voice: Option<(VoicePack, Box<dyn Speaker>)>,
+}
+
+/// What the display knows about its hall, beyond the board.
+#[derive(Clone)]
+struct HallInfo {
+    tz: Tz,
+    notice: String,
+}
+
+/// Creates the display window and starts following the service. Call on the UI
+/// thread; show the window and run the event loop afterwards.
+pub fn start(
+    opts: DisplayOptions,
+    rt: &tokio::runtime::Handle,
+) -> Result<DisplayWindow, slint::PlatformError> {
+    let ui = DisplayWindow::new()?;
+    let model: Arc<Mutex<Option<DisplayModel>>> = Arc::default();
+    let hall = Arc::new(Mutex::new(HallInfo {
+        tz: chrono_tz::Asia::Ho_Chi_Minh,
+        notice: String::new(),
+    }));
+    let client = HallClient::new(&opts.server, None);
+    let calls = opts
+        .voice
+        .map(|(pack, speaker)| voice_thread(pack, speaker));
+
+    // The hall's name, time zone and notice, retried until the service answers.
+    {
+        let (client, hall, weak) = (client.clone(), hall.clone(), ui.as_weak());
+        rt.spawn(async move {
+            loop {
+                if let Ok(h) = client.hall().await {
+                    let name = h.name.clone();
+                    *hall.lock().unwrap_or_else(|e| e.into_inner()) = HallInfo {
+                        tz: h.time_zone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh),
+                        notice: h.notice,
+                    };
+                    let _ = weak.upgrade_in_event_loop(move |ui| {
+                        ui.global::<DisplayAdapter>().set_hall_name(name.into())
+                    });
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+        });
+    }
+
+    let (m, weak, h) = (model.clone(), ui.as_weak(), hall.clone());
+    rt.spawn(follow(client, move |update| {
+        let mut guard = m.lock().unwrap_or_else(|e| e.into_inner());
+        let mut need_board = false;
+        match update {
+            Update::Board(b) => match guard.as_mut() {
+                Some(model) => model.reload(b),
+                None => *guard = Some(DisplayModel::new(b)),
+            },
+            Update::Event(e) => {
+                if let Some(model) = guard.as_mut() {
+                    need_board = model.apply(&e) == Applied::NeedBoard;
+                }
+                let fresh = (Utc::now() - e.change.at).num_seconds() < ANNOUNCE_WITHIN_SECS;
+                if let (Some(calls), Some(t), true) = (&calls, &e.change.ticket, fresh)
+                    && matches!(
+                        e.change.kind,
+                        EventKind::TicketCalled | EventKind::TicketRecalled
+                    )
+                {
+                    let _ = calls.send(Call {
+                        ticket: t.id,
+                        number: t.number.clone(),
+                        counter: t.counter.unwrap_or_default(),
+                    });
+                }
+            }
+            Update::Stale => {
+                if let Some(model) = guard.as_mut() {
+                    model.stale = true;
+                }
+            }
+        }
+        let snapshot = guard.clone();
+        drop(guard);
+        let info = h.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let _ = weak.upgrade_in_event_loop(move |ui| {
+            render(
+                &ui,
+                snapshot.as_ref(),
+                &info.notice,
+                Utc::now().with_timezone(&info.tz),
+            )
+        });
+        need_board
+    }));
+
+    // The clock, and the spotlight's flashing and fading, once a second.
+    let timer = slint::Timer::default();
+    let weak = ui.as_weak();
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_secs(1),
+        move || {
+            let Some(ui) = weak.upgrade() else { return };
+            let snapshot = model.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let info = hall.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            render(
+                &ui,
+                snapshot.as_ref(),
+                &info.notice,
+                Utc::now().with_timezone(&info.tz),
+            );
+        },
+    );
+    // The window's close handler owns the clock, so it ticks as long as the window lives.
+    ui.window().on_close_requested(move || {
+        let _clock = &timer;
+        slint::CloseRequestResponse::HideWindow
+    });
+    Ok(ui)
+}
+
+/// Plays announcements one after another on their own thread.
+fn voice_thread(pack: VoicePack, mut speaker: Box<dyn Speaker>) -> mpsc::Sender<Call> {
+    let (tx, rx) = mpsc::channel::<Call>();
+    std::thread::Builder::new()
+        .name("display-voice".into())
+        .spawn(move || {
+            let mut announcer = Announcer::new();
+            loop {
+                if announcer.waiting() == 0 {
+                    match rx.recv() {
+                        Ok(call) => announcer.push(call),
+                        Err(_) => return,
+                    }
+                }
+                // Calls that came while the last one played join the queue first.
+                while let Ok(call) = rx.try_recv() {
+                    announcer.push(call);
+                }
+                if let Some((call, clips)) = announcer.next_announcement() {
+                    if let Err(e) = speaker.play(&pack.wav(&pack.render(&clips))) {
+                        tracing::warn!(
+                            "display: could not announce {} (counter {}): {e}",
+                            call.number,
+                            call.counter
+                        );
+                    }
+                }
+            }
+        })
+        .expect("a thread can be started");
+    tx
+}
+
+/// Shows the model (or, before the first board, nothing but the clock).
+pub fn render(
+    ui: &DisplayWindow,
+    model: Option<&DisplayModel>,
+    notice: &str,
+    now: chrono::DateTime<Tz>,
+) {
+    const DAYS: [&str; 7] = [
+        "Thứ Hai",
+        "Thứ Ba",
+        "Thứ Tư",
+        "Thứ Năm",
+        "Thứ Sáu",
+        "Thứ Bảy",
+        "Chủ Nhật",
+    ];
+    let a = ui.global::<DisplayAdapter>();
+    a.set_clock(now.format("%H:%M").to_string().into());
+    a.set_date(
+        format!(
+            "{}, {}",
+            DAYS[now.weekday().num_days_from_monday() as usize],
+            now.format("%d/%m/%Y")
+        )
+        .into(),
+    );
+    a.set_notice(notice.into());
+    a.set_results(ModelRc::default());
+    let Some(m) = model else {
+        a.set_stale(true);
+        a.set_spotlight_on(false);
+        a.set_counters(ModelRc::default());
+        a.set_calls(ModelRc::default());
+        a.set_lines(ModelRc::default());
+        return;
+    };
+    let b = &m.board;
+    a.set_hall_name(b.hall.clone().into());
+    a.set_stale(m.stale);
+    let line_name = |code: &str| {
+        b.waiting
+            .iter()
+            .find(|l| l.service == code)
+            .map_or_else(|| code.to_owned(), |l| l.name.vi.clone())
+    };
+    let counter_name = |id: u32| {
+        b.counters
+            .iter()
+            .find(|c| c.id == id)
+            .map_or_else(|| format!("Quầy {id}"), |c| c.name.clone())
+    };
+    match m.spotlight_at(now.with_timezone(&Utc), SPOTLIGHT_SECS) {
+        Some(s) => {
+            let age = (now.with_timezone(&Utc) - s.at).num_seconds();
+            a.set_spotlight_on(true);
+            a.set_spotlight_flash(age >= FLASH_SECS || age % 2 == 0);
+            a.set_spotlight_number(s.number.clone().into());
+            a.set_spotlight_counter(counter_name(s.counter).into());
+            a.set_spotlight_service(line_name(&s.service).into());
+        }
+        None => a.set_spotlight_on(false),
+    }
+    let counters: Vec<CounterCard> = b
+        .counters
+        .iter()
+        .map(|c| CounterCard {
+            name: c.name.clone().into(),
+            number: c
+                .current
+                .as_ref()
+                .map(|t| t.ticket.number.clone())
+                .unwrap_or_default()
+                .into(),
+            service: match &c.current {
+                Some(t) => line_name(&t.ticket.service),
+                None => c
+                    .services
+                    .iter()
+                    .map(|s| line_name(s))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+            .into(),
+            open: c.open,
+            priority: c
+                .current
+                .as_ref()
+                .is_some_and(|t| t.ticket.priority.is_some()),
+        })
+        .collect();
+    a.set_counters(ModelRc::new(VecModel::from(counters)));
+    let calls: Vec<CallRow> = b
+        .latest_calls
+        .iter()
+        .take(5)
+        .map(|c| CallRow {
+            number: c.number.clone().into(),
+            counter: counter_name(c.counter).into(),
+        })
+        .collect();
+    a.set_calls(ModelRc::new(VecModel::from(calls)));
+    let lines: Vec<LineRow> = b
+        .waiting
+        .iter()
+        .map(|l| LineRow {
+            prefix: l.prefix.clone().into(),
+            name: l.name.vi.clone().into(),
+            waiting: l.waiting.to_string().into(),
+        })
+        .collect();
+    a.set_lines(ModelRc::new(VecModel::from(lines)));
+}
