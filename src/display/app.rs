@@ -167,14 +167,14 @@ fn voice_thread(pack: VoicePack, mut speaker: Box<dyn Speaker>) -> mpsc::Sender<
                 while let Ok(call) = rx.try_recv() {
                     announcer.push(call);
                 }
-                if let Some((call, clips)) = announcer.next_announcement() {
-                    if let Err(e) = speaker.play(&pack.wav(&pack.render(&clips))) {
-                        tracing::warn!(
-                            "display: could not announce {} (counter {}): {e}",
-                            call.number,
-                            call.counter
-                        );
-                    }
+                if let Some((call, clips)) = announcer.next_announcement()
+                    && let Err(e) = speaker.play(&pack.wav(&pack.render(&clips)))
+                {
+                    tracing::warn!(
+                        "display: could not announce {} (counter {}): {e}",
+                        call.number,
+                        call.counter
+                    );
                 }
             }
         })
