@@ -1,6 +1,6 @@
-//! The waiting-room display: the board kept current from the event stream, and the
-//! calls it announces. `model` holds the picture; the window and the voice loop
-//! come with the display issue.
+//! The waiting-room display: `model` is the board kept current from the event
+//! stream, `follow` keeps the link to the service (stale mark, reconnect), `app` draws
+//! it in a Slint window and speaks the calls through `crate::announce`.
 
 pub mod app;
 pub mod follow;
