@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
@@ -189,25 +189,9 @@ pub fn render(
     notice: &str,
     now: chrono::DateTime<Tz>,
 ) {
-    const DAYS: [&str; 7] = [
-        "Thứ Hai",
-        "Thứ Ba",
-        "Thứ Tư",
-        "Thứ Năm",
-        "Thứ Sáu",
-        "Thứ Bảy",
-        "Chủ Nhật",
-    ];
     let a = ui.global::<DisplayAdapter>();
     a.set_clock(now.format("%H:%M").to_string().into());
-    a.set_date(
-        format!(
-            "{}, {}",
-            DAYS[now.weekday().num_days_from_monday() as usize],
-            now.format("%d/%m/%Y")
-        )
-        .into(),
-    );
+    a.set_date(crate::ui::date_text(false, &now).into());
     a.set_notice(notice.into());
     a.set_results(ModelRc::default());
     let Some(m) = model else {

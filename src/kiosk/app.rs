@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 use slint::{
     ComponentHandle, Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel,
@@ -351,7 +351,7 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
     let lang = k.lang;
     let a = ui.global::<KioskAdapter>();
     a.set_clock(now.format("%H:%M").to_string().into());
-    a.set_date(date_text(lang, &now).into());
+    a.set_date(crate::ui::date_text(lang == Lang::En, &now).into());
     a.set_hall_name(k.hall_name.clone().into());
     a.set_english(lang == Lang::En);
     a.set_connected(k.connected);
@@ -522,29 +522,6 @@ pub fn to_image(b: raster::Bitmap) -> Image {
         *px = Rgb8Pixel { r: v, g: v, b: v };
     }
     Image::from_rgb8(buf)
-}
-
-fn date_text(lang: Lang, now: &chrono::DateTime<Tz>) -> String {
-    const VI: [&str; 7] = [
-        "Thứ Hai",
-        "Thứ Ba",
-        "Thứ Tư",
-        "Thứ Năm",
-        "Thứ Sáu",
-        "Thứ Bảy",
-        "Chủ Nhật",
-    ];
-    const EN: [&str; 7] = [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ];
-    let i = now.weekday().num_days_from_monday() as usize;
-    format!("{}, {}", lang.pick(VI[i], EN[i]), now.format("%d/%m/%Y"))
 }
 
 fn minutes(secs: u64) -> u64 {
