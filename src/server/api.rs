@@ -254,6 +254,24 @@ pub fn board(q: &Queue, last_event_id: EventId) -> Board {
     }
 }
 
+/// Reads the store off the async runtime; a store that fails is a 503, never a 500.
+async fn from_store<R: Send + 'static>(
+    state: &AppState,
+    read: impl FnOnce(&dyn crate::store::Store) -> Result<R, crate::store::StoreError> + Send + 'static,
+) -> Result<R, ApiError> {
+    let hall = state.hall.clone();
+    tokio::task::spawn_blocking(move || read(hall.store().as_ref()))
+        .await
+        .map_err(|e| ApiError::internal(format!("store read failed: {e}")))?
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                e.to_string(),
+            )
+        })
+}
+
 /// Runs a command off the async runtime (it waits on the disk).
 async fn run<R: Send + 'static>(
     state: &AppState,
@@ -271,17 +289,7 @@ async fn run<R: Send + 'static>(
     responses((status = 200, description = "The service is up and its store answers", body = Health),
               (status = 503, description = "The store does not answer", body = ErrorBody)))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    let hall = state.hall.clone();
-    let stored = tokio::task::spawn_blocking(move || hall.store().last_event_id())
-        .await
-        .map_err(|e| ApiError::internal(format!("health check failed: {e}")))?
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                e.to_string(),
-            )
-        })?;
+    let stored = from_store(&state, |store| store.last_event_id()).await?;
     let day = state.hall.read(|q| q.day());
     Ok(Json(Health {
         status: "ok".into(),
@@ -373,17 +381,7 @@ pub async fn ticket(
         return Ok(Json(view));
     }
     // Tickets of earlier days live only in the store.
-    let hall = state.hall.clone();
-    let stored = tokio::task::spawn_blocking(move || hall.store().ticket(id))
-        .await
-        .map_err(|e| ApiError::internal(format!("ticket lookup failed: {e}")))?
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                e.to_string(),
-            )
-        })?;
+    let stored = from_store(&state, move |store| store.ticket(id)).await?;
     stored
         .map(|ticket| {
             Json(TicketView {
