@@ -131,14 +131,11 @@ pub fn start(
         Duration::from_secs(1),
         move || {
             let Some(ui) = weak.upgrade() else { return };
-            let snapshot = model.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            let info = hall.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            render(
-                &ui,
-                snapshot.as_ref(),
-                &info.notice,
-                Utc::now().with_timezone(&info.tz),
-            );
+            let tz = hall.lock().unwrap_or_else(|e| e.into_inner()).tz;
+            let model = model.lock().unwrap_or_else(|e| e.into_inner());
+            // Only the clock and the spotlight change with time; the board is redrawn
+            // when an update arrives, not every second.
+            render_clock(&ui, model.as_ref(), Utc::now().with_timezone(&tz));
         },
     );
     // The window's close handler owns the clock, so it ticks as long as the window lives.
@@ -182,6 +179,21 @@ fn voice_thread(pack: VoicePack, mut speaker: Box<dyn Speaker>) -> mpsc::Sender<
     tx
 }
 
+/// What changes with time alone: the clock, and the spotlight flashing, then fading.
+pub fn render_clock(ui: &DisplayWindow, model: Option<&DisplayModel>, now: chrono::DateTime<Tz>) {
+    let a = ui.global::<DisplayAdapter>();
+    a.set_clock(now.format("%H:%M").to_string().into());
+    a.set_date(crate::ui::date_text(false, &now).into());
+    match model.and_then(|m| m.spotlight_at(now.with_timezone(&Utc), SPOTLIGHT_SECS)) {
+        Some(s) => {
+            let age = (now.with_timezone(&Utc) - s.at).num_seconds();
+            a.set_spotlight_on(true);
+            a.set_spotlight_flash(age >= FLASH_SECS || age % 2 == 0);
+        }
+        None => a.set_spotlight_on(false),
+    }
+}
+
 /// Shows the model (or, before the first board, nothing but the clock).
 pub fn render(
     ui: &DisplayWindow,
@@ -190,13 +202,11 @@ pub fn render(
     now: chrono::DateTime<Tz>,
 ) {
     let a = ui.global::<DisplayAdapter>();
-    a.set_clock(now.format("%H:%M").to_string().into());
-    a.set_date(crate::ui::date_text(false, &now).into());
+    render_clock(ui, model, now);
     a.set_notice(notice.into());
     a.set_results(ModelRc::default());
     let Some(m) = model else {
         a.set_stale(true);
-        a.set_spotlight_on(false);
         a.set_counters(ModelRc::default());
         a.set_calls(ModelRc::default());
         a.set_lines(ModelRc::default());
@@ -217,16 +227,10 @@ pub fn render(
             .find(|c| c.id == id)
             .map_or_else(|| format!("Quầy {id}"), |c| c.name.clone())
     };
-    match m.spotlight_at(now.with_timezone(&Utc), SPOTLIGHT_SECS) {
-        Some(s) => {
-            let age = (now.with_timezone(&Utc) - s.at).num_seconds();
-            a.set_spotlight_on(true);
-            a.set_spotlight_flash(age >= FLASH_SECS || age % 2 == 0);
-            a.set_spotlight_number(s.number.clone().into());
-            a.set_spotlight_counter(counter_name(s.counter).into());
-            a.set_spotlight_service(line_name(&s.service).into());
-        }
-        None => a.set_spotlight_on(false),
+    if let Some(s) = m.spotlight_at(now.with_timezone(&Utc), SPOTLIGHT_SECS) {
+        a.set_spotlight_number(s.number.clone().into());
+        a.set_spotlight_counter(counter_name(s.counter).into());
+        a.set_spotlight_service(line_name(&s.service).into());
     }
     let counters: Vec<CounterCard> = b
         .counters

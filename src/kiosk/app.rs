@@ -94,8 +94,14 @@ pub fn start(
     ctx.ticker
         .start(slint::TimerMode::Repeated, Duration::from_secs(1), || {
             with_ctx(|c| {
+                let screen = c.kiosk.borrow().screen;
                 let effects = c.kiosk.borrow_mut().tick(1000);
-                c.apply(effects);
+                if effects.is_empty() && c.kiosk.borrow().screen == screen {
+                    // A quiet second: only the clock moves, so only the clock is redrawn.
+                    c.render_clock();
+                } else {
+                    c.apply(effects);
+                }
             })
         });
     ctx.apply(vec![Effect::Refresh]);
@@ -337,6 +343,15 @@ impl Ctx {
         img
     }
 
+    fn render_clock(&self) {
+        let Some(ui) = self.ui.upgrade() else { return };
+        let english = self.kiosk.borrow().lang == Lang::En;
+        let now = self.local_time();
+        let a = ui.global::<KioskAdapter>();
+        a.set_clock(now.format("%H:%M").to_string().into());
+        a.set_date(crate::ui::date_text(english, &now).into());
+    }
+
     /// Pushes the controller's state into the window.
     fn render(&self) {
         let Some(ui) = self.ui.upgrade() else { return };
@@ -353,6 +368,8 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
     a.set_clock(now.format("%H:%M").to_string().into());
     a.set_date(crate::ui::date_text(lang == Lang::En, &now).into());
     a.set_hall_name(k.hall_name.clone().into());
+    // Switching the translation re-evaluates every string on screen: only on a change.
+    let switched = a.get_english() != (lang == Lang::En);
     a.set_english(lang == Lang::En);
     a.set_connected(k.connected);
     a.set_busy(k.busy);
@@ -440,7 +457,7 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
             .unwrap_or_default()
             .into(),
     );
-    if let Err(e) = slint::select_bundled_translation(lang.pick("", "en")) {
+    if switched && let Err(e) = slint::select_bundled_translation(lang.pick("", "en")) {
         tracing::warn!("kiosk: cannot switch language: {e}");
     }
 }
