@@ -119,6 +119,79 @@ pub struct Ticket {
     pub target_counter: Option<CounterId>,
     pub recalls: u32,
     pub transfers: u32,
+    /// The citizen's rating of the service, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
+}
+
+/// How satisfied a citizen was, on the four-button pad's scale. Halls report the
+/// shares per level (Decision 766's satisfaction index).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Satisfaction {
+    VerySatisfied,
+    Satisfied,
+    Neutral,
+    Unsatisfied,
+}
+
+impl Satisfaction {
+    pub const ALL: [Satisfaction; 4] = [
+        Satisfaction::VerySatisfied,
+        Satisfaction::Satisfied,
+        Satisfaction::Neutral,
+        Satisfaction::Unsatisfied,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Satisfaction::VerySatisfied => "very_satisfied",
+            Satisfaction::Satisfied => "satisfied",
+            Satisfaction::Neutral => "neutral",
+            Satisfaction::Unsatisfied => "unsatisfied",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Satisfaction::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    /// What the pad's button and the rating screen say.
+    pub fn label(self) -> Localized {
+        match self {
+            Satisfaction::VerySatisfied => Localized::new("Rất hài lòng", "Very satisfied"),
+            Satisfaction::Satisfied => Localized::new("Hài lòng", "Satisfied"),
+            Satisfaction::Neutral => Localized::new("Bình thường", "Neutral"),
+            Satisfaction::Unsatisfied => Localized::new("Không hài lòng", "Not satisfied"),
+        }
+    }
+}
+
+/// Where a rating came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingSource {
+    /// The button pad at the counter.
+    Pad,
+    /// The small touchscreen facing the citizen.
+    Screen,
+    /// The ticket's QR page on the citizen's phone.
+    Phone,
+    /// Entered by staff on the counter page (the citizen answered aloud).
+    Counter,
+}
+
+/// A citizen's rating of one served ticket. Holds no personal data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Rating {
+    pub level: Satisfaction,
+    /// Why, when the citizen said (a short chip such as "Chờ lâu").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub source: RatingSource,
+    pub at: DateTime<Utc>,
 }
 
 /// The part of a counter that changes during the day.

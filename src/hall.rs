@@ -10,7 +10,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use tokio::sync::broadcast;
 
 use crate::config::Config;
-use crate::domain::EventId;
+use crate::domain::{EventId, TicketId};
 use crate::queue::{Change, Command, EventKind, Queue, QueueError};
 use crate::store::{Store, StoreError, StoredEvent};
 
@@ -38,6 +38,8 @@ pub struct Hall {
     queue: RwLock<Applied>,
     writer: Mutex<()>,
     live: broadcast::Sender<Arc<StoredEvent>>,
+    /// Signs the links printed on tickets (see `follow_key`).
+    secret: [u8; 16],
 }
 
 impl Hall {
@@ -47,13 +49,36 @@ impl Hall {
         let queue = Queue::restore(config.clone(), snapshot, Utc::now());
         let last_event = store.last_event_id()?;
         let (live, _) = broadcast::channel(LIVE_BUFFER);
+        let secret = store.secret()?;
         Ok(Hall {
             config,
             store,
             queue: RwLock::new(Applied { queue, last_event }),
             writer: Mutex::new(()),
             live,
+            secret,
         })
+    }
+
+    /// The key in a ticket's printed link (`/t/ID?k=KEY`). Only the holder of the
+    /// paper has it, so only they can rate the service from their phone; ticket ids
+    /// alone are easy to guess.
+    pub fn follow_key(&self, ticket: TicketId) -> String {
+        use std::hash::Hasher;
+        let mut h = siphasher::sip::SipHasher13::new_with_key(&self.secret);
+        h.write_u64(ticket);
+        format!("{:016x}", h.finish())
+    }
+
+    /// Whether `key` is the ticket's key, compared in constant time.
+    pub fn follow_key_ok(&self, ticket: TicketId, key: &str) -> bool {
+        let want = self.follow_key(ticket);
+        want.len() == key.len()
+            && want
+                .bytes()
+                .zip(key.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
     }
 
     pub fn config(&self) -> &Arc<Config> {
@@ -158,6 +183,13 @@ fn describe(q: &Queue, c: &Change) -> String {
             c.ticket.as_ref().map_or(0, |t| t.recalls)
         ),
         EventKind::TicketStarted => format!("counter {counter} started serving {number}"),
+        EventKind::TicketRated => format!(
+            "{number} rated {} at counter {counter}",
+            c.ticket
+                .as_ref()
+                .and_then(|t| t.rating.as_ref())
+                .map_or("?", |r| r.level.as_str())
+        ),
         EventKind::TicketFinished => {
             let minutes = c.ticket.as_ref().and_then(|t| {
                 Some((t.finished_at? - t.started_at.or(t.called_at)?).num_seconds() as f64 / 60.0)

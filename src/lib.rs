@@ -14,5 +14,6 @@ pub mod hall;
 pub mod kiosk;
 pub mod queue;
 pub mod server;
+pub mod stats;
 pub mod store;
 pub mod ui;

@@ -99,6 +99,7 @@ impl DisplayModel {
             EventKind::TicketStarted
             | EventKind::TicketFinished
             | EventKind::TicketNoShow
+            | EventKind::TicketRated
             | EventKind::CounterOpened
             | EventKind::CounterClosed => true,
             EventKind::DeviceStatus => match &c.device {
@@ -169,6 +170,7 @@ impl DisplayModel {
                 ticket: t.clone(),
                 waiting_ahead: None,
                 estimated_wait_s: None,
+                follow_path: None,
             }),
             (Some(_), _) => view.current.clone(),
         };

@@ -326,8 +326,12 @@ impl Ctx {
         }
     }
 
+    /// The ticket's page for phones; the service's signed path when it gave one.
     fn follow_url(&self, t: &TicketView) -> String {
-        format!("{}/t/{}", self.public_url, t.ticket.id)
+        match &t.follow_path {
+            Some(path) if path.starts_with('/') => format!("{}{path}", self.public_url),
+            _ => format!("{}/t/{}", self.public_url, t.ticket.id),
+        }
     }
 
     fn qr_image(&self, t: &TicketView) -> Image {

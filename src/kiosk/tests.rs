@@ -48,9 +48,11 @@ fn ticket(number: &str) -> TicketView {
             target_counter: None,
             recalls: 0,
             transfers: 0,
+            rating: None,
         },
         waiting_ahead: Some(3),
         estimated_wait_s: Some(450),
+        follow_path: None,
     }
 }
 

@@ -19,7 +19,8 @@ use utoipa::ToSchema;
 
 use crate::config::{Config, Hours};
 use crate::domain::{
-    CounterId, CounterState, DeviceStatus, Localized, Ticket, TicketId, TicketStatus, ticket_number,
+    CounterId, CounterState, DeviceStatus, Localized, Rating, RatingSource, Satisfaction, Ticket,
+    TicketId, TicketStatus, ticket_number,
 };
 
 pub use view::{RecentCall, ServiceLoad};
@@ -66,7 +67,19 @@ pub enum Command {
         device: String,
         printer: String,
     },
+    /// A citizen rates a served ticket: the one named, or, with only a counter, the
+    /// ticket that counter is serving now or finished last (within `RATING_WINDOW`).
+    Rate {
+        ticket: Option<TicketId>,
+        counter: Option<CounterId>,
+        level: Satisfaction,
+        reason: Option<String>,
+        source: RatingSource,
+    },
 }
+
+/// How long after a ticket is finished its counter's pad or screen may still rate it.
+pub const RATING_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 
 /// What kind of change an event records. Names as in the SSE stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -95,10 +108,12 @@ pub enum EventKind {
     CounterClosed,
     #[serde(rename = "device.status")]
     DeviceStatus,
+    #[serde(rename = "ticket.rated")]
+    TicketRated,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::DayStarted,
         EventKind::TicketIssued,
         EventKind::TicketCalled,
@@ -111,6 +126,7 @@ impl EventKind {
         EventKind::CounterOpened,
         EventKind::CounterClosed,
         EventKind::DeviceStatus,
+        EventKind::TicketRated,
     ];
 
     pub fn name(self) -> &'static str {
@@ -127,6 +143,7 @@ impl EventKind {
             EventKind::CounterOpened => "counter.opened",
             EventKind::CounterClosed => "counter.closed",
             EventKind::DeviceStatus => "device.status",
+            EventKind::TicketRated => "ticket.rated",
         }
     }
 
@@ -210,6 +227,20 @@ pub enum QueueError {
     CounterBusy { counter: CounterId, number: String },
     #[error("cannot transfer: {0}")]
     InvalidTransfer(String),
+    #[error("say which ticket to rate, or at which counter")]
+    InvalidRating,
+    #[error("there is no ticket {0} today")]
+    UnknownTicket(TicketId),
+    #[error("counter {0} has nobody to rate: no ticket is being served there or was finished in the last {minutes} minutes", minutes = RATING_WINDOW.num_minutes())]
+    NothingToRate(CounterId),
+    #[error("ticket {number} has been rated already")]
+    AlreadyRated { number: String },
+    #[error("ticket {number} was served at counter {served_at:?}, not counter {counter}")]
+    NotThisCounter {
+        number: String,
+        counter: CounterId,
+        served_at: Option<CounterId>,
+    },
 }
 
 /// The queue of one hall for its current day.
@@ -422,6 +453,21 @@ impl Queue {
             Command::ReportDevice { device, printer } => {
                 Ok(self.report_device(device, printer, now))
             }
+            Command::Rate {
+                ticket,
+                counter,
+                level,
+                reason,
+                source,
+            } => {
+                let rating = Rating {
+                    level: *level,
+                    reason: reason.clone(),
+                    source: *source,
+                    at: now,
+                };
+                self.rate(*ticket, *counter, rating, now)
+            }
         }
     }
 
@@ -476,6 +522,7 @@ impl Queue {
             target_counter: None,
             recalls: 0,
             transfers: 0,
+            rating: None,
         };
         Ok(vec![Change::ticket(EventKind::TicketIssued, now, ticket)])
     }
@@ -681,6 +728,66 @@ impl Queue {
             day: None,
             device: None,
         }])
+    }
+
+    /// The ticket a counter's pad or screen rates: the one being served there now,
+    /// else the one it finished last, if that was recent.
+    pub fn to_rate_at(&self, id: CounterId, now: DateTime<Utc>) -> Option<&Ticket> {
+        let counter = self.counters.get(&id)?;
+        if let Some(t) = counter.current.and_then(|t| self.tickets.get(&t))
+            && t.status == TicketStatus::Serving
+        {
+            return Some(t);
+        }
+        self.tickets
+            .values()
+            .filter(|t| t.status == TicketStatus::Done && t.counter == Some(id))
+            .filter_map(|t| Some((t.finished_at?, t)))
+            .filter(|(at, _)| now - *at <= RATING_WINDOW)
+            .max_by_key(|(at, t)| (*at, t.id))
+            .map(|(_, t)| t)
+    }
+
+    fn rate(
+        &self,
+        ticket: Option<TicketId>,
+        counter: Option<CounterId>,
+        rating: Rating,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Change>, QueueError> {
+        let t = match (ticket, counter) {
+            (Some(id), _) => self.tickets.get(&id).ok_or(QueueError::UnknownTicket(id))?,
+            (None, Some(c)) => {
+                self.counter_state(c)?;
+                self.to_rate_at(c, now)
+                    .ok_or(QueueError::NothingToRate(c))?
+            }
+            (None, None) => return Err(QueueError::InvalidRating),
+        };
+        if let Some(c) = counter
+            && t.counter != Some(c)
+        {
+            return Err(QueueError::NotThisCounter {
+                number: t.number.clone(),
+                counter: c,
+                served_at: t.counter,
+            });
+        }
+        if !matches!(t.status, TicketStatus::Done | TicketStatus::Serving) {
+            return Err(QueueError::WrongStatus {
+                number: t.number.clone(),
+                status: t.status,
+                action: "rated (it has not been served)",
+            });
+        }
+        if t.rating.is_some() {
+            return Err(QueueError::AlreadyRated {
+                number: t.number.clone(),
+            });
+        }
+        let mut rated = t.clone();
+        rated.rating = Some(rating);
+        Ok(vec![Change::ticket(EventKind::TicketRated, now, rated)])
     }
 
     fn report_device(&self, device: &str, printer: &str, now: DateTime<Utc>) -> Vec<Change> {

@@ -23,8 +23,10 @@ fn command() -> impl Strategy<Value = Command> {
         1 => (counter.clone(), prop::option::of(service), prop::option::of(counter.clone()))
             .prop_map(|(counter, service, to_counter)| Command::Transfer { counter, service, to_counter }),
         1 => counter.clone().prop_map(|counter| Command::Open { counter }),
-        1 => counter.prop_map(|counter| Command::Close { counter }),
+        1 => counter.clone().prop_map(|counter| Command::Close { counter }),
         1 => Just(Command::Tick),
+        2 => (prop::option::of(1u64..40), prop::option::of(counter.clone()), prop::sample::select(Satisfaction::ALL.to_vec()))
+            .prop_map(|(ticket, counter, level)| Command::Rate { ticket, counter, level, reason: None, source: RatingSource::Pad }),
     ]
 }
 
@@ -57,6 +59,7 @@ proptest! {
         let mut log: Vec<Change> = Vec::new();
         let mut numbers: HashSet<(chrono::NaiveDate, String)> = HashSet::new();
         let mut last_status: HashMap<TicketId, TicketStatus> = HashMap::new();
+        let mut rated: HashSet<TicketId> = HashSet::new();
 
         for (minutes, cmd) in steps {
             now += Duration::minutes(minutes);
@@ -79,6 +82,12 @@ proptest! {
                         EventKind::TicketIssued => {
                             prop_assert!(!last_status.contains_key(&t.id), "ticket id {} reused", t.id);
                             prop_assert!(numbers.insert((t.day, t.number.clone())), "number {} issued twice on {}", t.number, t.day);
+                        }
+                        EventKind::TicketRated => {
+                            // Once per ticket, and only a served one.
+                            prop_assert!(rated.insert(t.id), "ticket {} rated twice", t.number);
+                            prop_assert!(matches!(t.status, TicketStatus::Done | TicketStatus::Serving));
+                            prop_assert!(t.rating.is_some());
                         }
                         _ => {
                             let prev = last_status.get(&t.id).copied();

@@ -440,3 +440,133 @@ fn recent_calls_newest_first() {
         .collect();
     assert_eq!(calls, [("A001".to_string(), 1), ("B001".to_string(), 2)]);
 }
+
+fn rate(
+    q: &mut Queue,
+    ticket: Option<TicketId>,
+    counter: Option<CounterId>,
+    level: Satisfaction,
+    at: DateTime<Utc>,
+) -> Result<Ticket, QueueError> {
+    let cmd = Command::Rate {
+        ticket,
+        counter,
+        level,
+        reason: None,
+        source: RatingSource::Pad,
+    };
+    let changes = q.execute(&cmd, at)?;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].kind, EventKind::TicketRated);
+    Ok(changes[0].ticket.clone().unwrap())
+}
+
+#[test]
+fn the_pad_rates_the_ticket_just_served_once() {
+    let mut q = Queue::new(hall(), morning());
+    let t0 = morning();
+    let a1 = issue(&mut q, "HT", t0);
+    let a2 = issue(&mut q, "HT", t0);
+    // Nobody served yet: nothing to rate.
+    assert_eq!(
+        rate(&mut q, None, Some(1), Satisfaction::Satisfied, t0),
+        Err(QueueError::NothingToRate(1))
+    );
+    call(&mut q, 1, t0);
+    // Called but not yet served: still nothing (the citizen is only walking up).
+    assert_eq!(
+        rate(&mut q, None, Some(1), Satisfaction::Satisfied, t0),
+        Err(QueueError::NothingToRate(1))
+    );
+    q.execute(&Command::Start { counter: 1 }, t0).unwrap();
+    // Being served: the pad rates the citizen at the desk.
+    let rated = rate(&mut q, None, Some(1), Satisfaction::VerySatisfied, t0).unwrap();
+    assert_eq!(rated.id, a1.id);
+    assert_eq!(
+        rated.rating.as_ref().map(|r| r.level),
+        Some(Satisfaction::VerySatisfied)
+    );
+    // A second press, or a second rating by id, is refused.
+    assert_eq!(
+        rate(&mut q, None, Some(1), Satisfaction::Unsatisfied, t0),
+        Err(QueueError::AlreadyRated {
+            number: a1.number.clone()
+        })
+    );
+    assert_eq!(
+        rate(&mut q, Some(a1.id), None, Satisfaction::Unsatisfied, t0),
+        Err(QueueError::AlreadyRated {
+            number: a1.number.clone()
+        })
+    );
+    // Call next finishes a1 and calls a2; the pad now rates a2 only after it is served
+    // (a2 is merely called, and a1 is rated).
+    let t1 = t0 + Duration::minutes(5);
+    call(&mut q, 1, t1);
+    assert!(rate(&mut q, None, Some(1), Satisfaction::Neutral, t1).is_err());
+    // a2 served and finished; its citizen rates on the way out, within the window.
+    q.execute(&Command::Finish { counter: 1 }, t1).unwrap();
+    let late = t1 + RATING_WINDOW;
+    let rated = rate(&mut q, None, Some(1), Satisfaction::Neutral, late).unwrap();
+    assert_eq!(rated.id, a2.id);
+    assert_eq!(q.ticket(a2.id).unwrap().rating.as_ref().unwrap().at, late);
+}
+
+#[test]
+fn ratings_are_refused_out_of_turn() {
+    let mut q = Queue::new(hall(), morning());
+    let t0 = morning();
+    let a1 = issue(&mut q, "HT", t0);
+    let b1 = issue(&mut q, "CT", t0);
+    // Waiting tickets cannot be rated, even by their id.
+    assert!(matches!(
+        rate(&mut q, Some(a1.id), None, Satisfaction::Satisfied, t0),
+        Err(QueueError::WrongStatus { .. })
+    ));
+    assert_eq!(
+        rate(&mut q, Some(999), None, Satisfaction::Satisfied, t0),
+        Err(QueueError::UnknownTicket(999))
+    );
+    assert_eq!(
+        rate(&mut q, None, None, Satisfaction::Satisfied, t0),
+        Err(QueueError::InvalidRating)
+    );
+    call(&mut q, 1, t0);
+    q.execute(&Command::Finish { counter: 1 }, t0).unwrap();
+    // Counter 2's pad cannot rate counter 1's citizen.
+    assert!(matches!(
+        rate(&mut q, Some(a1.id), Some(2), Satisfaction::Satisfied, t0),
+        Err(QueueError::NotThisCounter { .. })
+    ));
+    // Too late for the pad: the window has passed.
+    let much_later = t0 + RATING_WINDOW + Duration::seconds(1);
+    assert_eq!(
+        rate(&mut q, None, Some(1), Satisfaction::Satisfied, much_later),
+        Err(QueueError::NothingToRate(1))
+    );
+    // By id (the citizen's phone) it is still fine that day.
+    assert!(
+        rate(
+            &mut q,
+            Some(a1.id),
+            None,
+            Satisfaction::Satisfied,
+            much_later
+        )
+        .is_ok()
+    );
+    // A no-show is not rated.
+    call(&mut q, 1, much_later);
+    q.execute(&Command::NoShow { counter: 1 }, much_later)
+        .unwrap();
+    assert!(matches!(
+        rate(
+            &mut q,
+            Some(b1.id),
+            None,
+            Satisfaction::Satisfied,
+            much_later
+        ),
+        Err(QueueError::WrongStatus { .. })
+    ));
+}

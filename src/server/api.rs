@@ -32,6 +32,10 @@ pub struct TicketView {
     pub waiting_ahead: Option<u32>,
     /// Likely wait in seconds; null unless waiting, or when no counter for it is open.
     pub estimated_wait_s: Option<u64>,
+    /// Only when the ticket is issued: the path of its page for the citizen's phone,
+    /// with the key that lets its holder rate the service there. Print it as the QR.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_path: Option<String>,
 }
 
 impl TicketView {
@@ -40,6 +44,7 @@ impl TicketView {
             ticket: ticket.clone(),
             waiting_ahead: q.waiting_ahead(ticket),
             estimated_wait_s: q.estimated_wait_secs(ticket),
+            follow_path: None,
         }
     }
 }
@@ -255,7 +260,7 @@ pub fn board(q: &Queue, last_event_id: EventId) -> Board {
 }
 
 /// Reads the store off the async runtime; a store that fails is a 503, never a 500.
-async fn from_store<R: Send + 'static>(
+pub(super) async fn from_store<R: Send + 'static>(
     state: &AppState,
     read: impl FnOnce(&dyn crate::store::Store) -> Result<R, crate::store::StoreError> + Send + 'static,
 ) -> Result<R, ApiError> {
@@ -273,7 +278,7 @@ async fn from_store<R: Send + 'static>(
 }
 
 /// Runs a command off the async runtime (it waits on the disk).
-async fn run<R: Send + 'static>(
+pub(super) async fn run<R: Send + 'static>(
     state: &AppState,
     command: Command,
     then: impl FnOnce(&Queue, &[Arc<StoredEvent>]) -> R + Send + 'static,
@@ -351,12 +356,14 @@ pub async fn issue(
         service: req.service,
         priority: req.priority,
     };
-    let view = run(&state, command, |q, events| {
+    let mut view = run(&state, command, |q, events| {
         let id = events.last()?.change.ticket.as_ref()?.id;
         q.ticket(id).map(|t| TicketView::of(q, t))
     })
     .await?
     .ok_or_else(|| ApiError::internal("the issue command stored no ticket"))?;
+    let id = view.ticket.id;
+    view.follow_path = Some(format!("/t/{id}?k={}", state.hall.follow_key(id)));
     let location = format!("/api/v1/tickets/{}", view.ticket.id);
     Ok((
         StatusCode::CREATED,
@@ -388,6 +395,7 @@ pub async fn ticket(
                 ticket,
                 waiting_ahead: None,
                 estimated_wait_s: None,
+                follow_path: None,
             })
         })
         .ok_or_else(|| {

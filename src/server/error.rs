@@ -154,6 +154,23 @@ impl From<QueueError> for ApiError {
             QueueError::InvalidTransfer(_) => {
                 ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_transfer", message)
             }
+            QueueError::InvalidRating => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_rating", message)
+            }
+            QueueError::UnknownTicket(_) => ApiError::new(S::NOT_FOUND, "unknown_ticket", message),
+            QueueError::NothingToRate(_) => ApiError::new(S::CONFLICT, "nothing_to_rate", message)
+                .citizen(
+                    "Chưa có lượt phục vụ nào để đánh giá.".into(),
+                    "There is no service to rate yet.".into(),
+                ),
+            QueueError::AlreadyRated { .. } => ApiError::new(S::CONFLICT, "already_rated", message)
+                .citizen(
+                    "Ông/bà đã đánh giá lượt phục vụ này. Xin cảm ơn!".into(),
+                    "You have already rated this service. Thank you!".into(),
+                ),
+            QueueError::NotThisCounter { .. } => {
+                ApiError::new(S::CONFLICT, "not_this_counter", message)
+            }
         }
     }
 }

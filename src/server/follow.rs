@@ -1,15 +1,21 @@
 //! `/t/{id}`: the page a citizen's phone opens from the QR code on a ticket. Plain
 //! HTML that refreshes itself, in Vietnamese with English below, large type, no
-//! script, no personal data: the number, where it stands, and where to go.
+//! script, no personal data: the number, where it stands, and where to go. With the
+//! key printed in the QR, the page also lets the ticket's holder rate the service.
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use axum::Form;
+use axum::response::Redirect;
+use serde::Deserialize;
+
 use super::AppState;
 use super::api::TicketView;
-use super::error::ApiPath;
-use crate::domain::{TicketId, TicketStatus};
+use super::error::{ApiPath, ApiQuery};
+use crate::domain::{RatingSource, Satisfaction, TicketId, TicketStatus};
+use crate::queue::Command;
 
 /// Seconds between refreshes: often enough not to miss a call walking back in.
 const REFRESH_SECS: u32 = 15;
@@ -63,7 +69,18 @@ fn situation(v: &TicketView, counter_name: Option<&str>) -> (String, String) {
     }
 }
 
-pub async fn follow(State(state): State<AppState>, ApiPath(id): ApiPath<TicketId>) -> Response {
+#[derive(Deserialize)]
+pub struct FollowQuery {
+    /// The key printed in the ticket's QR: lets its holder rate the service.
+    k: Option<String>,
+}
+
+pub async fn follow(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<TicketId>,
+    ApiQuery(query): ApiQuery<FollowQuery>,
+) -> Response {
+    let key = query.k.filter(|k| state.hall.follow_key_ok(id, k));
     let found = state.hall.read(|q| {
         q.ticket(id).map(|t| {
             let view = TicketView::of(q, t);
@@ -90,6 +107,7 @@ pub async fn follow(State(state): State<AppState>, ApiPath(id): ApiPath<TicketId
                 "No such ticket today.",
             ),
             Look::Final,
+            "",
         );
         return (
             StatusCode::NOT_FOUND,
@@ -104,7 +122,33 @@ pub async fn follow(State(state): State<AppState>, ApiPath(id): ApiPath<TicketId
         s if s.is_open() => Look::Waiting,
         _ => Look::Final,
     };
-    let body = page(&hall, &view.ticket.number, &service, (&vi, &en), look);
+    let rating = match (&key, &view.ticket.rating) {
+        (_, Some(r)) => {
+            let label = r.level.label();
+            format!(
+                "<p class=\"thanks\">Ông/bà đã đánh giá: <b>{}</b>. Xin cảm ơn!<br><span>Rated: {}. Thank you!</span></p>",
+                escape(&label.vi),
+                escape(label.en.as_deref().unwrap_or_default())
+            )
+        }
+        (Some(k), None)
+            if matches!(
+                view.ticket.status,
+                TicketStatus::Done | TicketStatus::Serving
+            ) =>
+        {
+            rating_form(id, k)
+        }
+        _ => String::new(),
+    };
+    let body = page(
+        &hall,
+        &view.ticket.number,
+        &service,
+        (&vi, &en),
+        look,
+        &rating,
+    );
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -123,7 +167,110 @@ enum Look {
     Final,
 }
 
-fn page(hall: &str, number: &str, service: &str, (vi, en): (&str, &str), look: Look) -> String {
+/// Four large buttons, one per level; a plain form, so it works without script.
+fn rating_form(id: TicketId, key: &str) -> String {
+    let buttons: String = Satisfaction::ALL
+        .iter()
+        .map(|l| {
+            let label = l.label();
+            format!(
+                "<button name=\"level\" value=\"{}\" class=\"{}\">{}<span>{}</span></button>",
+                l.as_str(),
+                l.as_str(),
+                escape(&label.vi),
+                escape(label.en.as_deref().unwrap_or_default())
+            )
+        })
+        .collect();
+    format!(
+        "<form class=\"rate\" method=\"post\" action=\"/t/{id}/rating\">\
+         <p>Ông/bà có hài lòng với việc phục vụ?<br><span>How satisfied were you with the service?</span></p>\
+         <input type=\"hidden\" name=\"k\" value=\"{}\">{buttons}</form>",
+        escape(key)
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PhoneRating {
+    k: String,
+    level: String,
+}
+
+/// `POST /t/{id}/rating`: the citizen's phone rates the service; the page shows the
+/// result (post, then redirect, so a reload does not post again).
+pub async fn rate(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<TicketId>,
+    form: Result<Form<PhoneRating>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let hall = state.hall.config().hall.name.clone();
+    let refuse = |status: StatusCode, vi: &str, en: &str| {
+        let body = page(&hall, "—", "", (vi, en), Look::Final, "");
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response()
+    };
+    let Ok(Form(form)) = form else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Phiếu đánh giá không hợp lệ.",
+            "The rating form was not filled in right.",
+        );
+    };
+    if !state.hall.follow_key_ok(id, &form.k) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "Chỉ người giữ phiếu số mới đánh giá được (quét mã QR trên phiếu).",
+            "Only the ticket's holder can rate: scan the QR code on the ticket.",
+        );
+    }
+    let Some(level) = Satisfaction::parse(&form.level) else {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Mức đánh giá không hợp lệ.",
+            "Not a rating level.",
+        );
+    };
+    let command = Command::Rate {
+        ticket: Some(id),
+        counter: None,
+        level,
+        reason: None,
+        source: RatingSource::Phone,
+    };
+    match super::staff::rated_view(&state, command).await {
+        // Already rated (say, a second tap): the page shows the first rating.
+        Ok(_) => {}
+        Err(e) if e.status == StatusCode::CONFLICT => {}
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            return refuse(
+                StatusCode::NOT_FOUND,
+                "Không tìm thấy số này (có thể từ ngày trước).",
+                "No such ticket today.",
+            );
+        }
+        Err(e) => {
+            return refuse(
+                e.status,
+                "Chưa ghi được đánh giá. Xin thử lại.",
+                "The rating could not be saved. Please try again.",
+            );
+        }
+    }
+    Redirect::to(&format!("/t/{id}?k={}", form.k)).into_response()
+}
+
+fn page(
+    hall: &str,
+    number: &str,
+    service: &str,
+    (vi, en): (&str, &str),
+    look: Look,
+    extra: &str,
+) -> String {
     let refresh = if look == Look::Final {
         String::new()
     } else {
@@ -143,10 +290,19 @@ header{{background:#0b4f9c;color:#fff;padding:1rem;font-weight:700;font-size:1.1
 .called .vi{{background:#fff1c2;padding:1rem;border-radius:1rem}}
 .en{{font-size:1.1rem;color:#3f4a56;margin:0 1rem}}
 footer{{margin:2rem 1rem;color:#3f4a56;font-size:.95rem}}
+.rate{{margin:1.5rem 1rem;display:flex;flex-direction:column;gap:.7rem}}
+.rate p{{font-size:1.3rem;font-weight:700;margin:0 0 .3rem}}
+.rate p span,.rate button span,.thanks span{{display:block;font-size:.95rem;font-weight:400;color:#3f4a56}}
+.rate button{{font:inherit;font-size:1.4rem;font-weight:700;padding:.9rem;border-radius:.8rem;border:3px solid #0b4f9c;background:#fff;color:#0b4f9c}}
+.rate .very_satisfied{{background:#0b7a3b;border-color:#0b7a3b;color:#fff}}
+.rate .very_satisfied span{{color:#e6f5ec}}
+.rate .unsatisfied{{border-color:#b5121b;color:#b5121b}}
+.thanks{{font-size:1.3rem;margin:1.5rem 1rem;background:#e6f5ec;padding:1rem;border-radius:1rem}}
 </style></head>
 <body class="{class}"><header>{hall}</header>
 <p class="n">{number}</p><p class="s">{service}</p>
 <p class="vi">{vi}</p><p class="en">{en}</p>
+{extra}
 <footer>Trang tự cập nhật. Xin chú ý màn hình và loa gọi số trong sảnh.<br>This page updates itself.</footer>
 </body></html>
 "#,

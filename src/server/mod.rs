@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod events;
 pub mod follow;
+pub mod staff;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,9 +50,10 @@ pub struct AppState {
         api::issue, api::ticket,
         api::call, api::recall, api::start, api::finish, api::no_show, api::transfer, api::open, api::close,
         api::report_device,
+        staff::me, staff::counter_queue, staff::rate, staff::stats,
         events::events,
     ),
-    components(schemas(crate::queue::Change, crate::store::StoredEvent, crate::queue::EventKind)),
+    components(schemas(crate::queue::Change, crate::store::StoredEvent, crate::queue::EventKind, crate::stats::Stats)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
@@ -74,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/t/{id}", get(follow::follow))
+        .route("/t/{id}/rating", post(follow::rate))
         .route("/api/v1/hall", get(api::hall))
         .route("/api/v1/services", get(api::services))
         .route("/api/v1/counters", get(api::counters))
@@ -91,6 +94,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/counters/{id}/open", post(api::open))
         .route("/api/v1/counters/{id}/close", post(api::close))
         .route("/api/v1/devices/status", post(api::report_device))
+        .route("/api/v1/me", get(staff::me))
+        .route("/api/v1/counters/{id}/queue", get(staff::counter_queue))
+        .route("/api/v1/ratings", post(staff::rate))
+        .route("/api/v1/stats", get(staff::stats))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

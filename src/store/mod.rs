@@ -4,6 +4,7 @@
 
 mod sqlite;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -43,4 +44,8 @@ pub trait Store: Send + Sync + 'static {
     fn last_event_id(&self) -> Result<EventId, StoreError>;
     /// A ticket by id, from any day.
     fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
+    /// Every ticket issued on the hall-local days `from..=to`, for statistics.
+    fn tickets_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Ticket>, StoreError>;
+    /// A random key made once per hall and kept: signs the links printed on tickets.
+    fn secret(&self) -> Result<[u8; 16], StoreError>;
 }

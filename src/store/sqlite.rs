@@ -14,7 +14,8 @@ use crate::domain::{CounterState, EventId, Ticket, TicketId, TicketStatus};
 use crate::queue::{Change, EventKind, Snapshot};
 
 /// Schema versions, applied in order; `PRAGMA user_version` says how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE events (
     id   INTEGER PRIMARY KEY AUTOINCREMENT,
     at   TEXT NOT NULL,
@@ -51,7 +52,13 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-"#];
+"#,
+    // Ratings (JSON, no personal data) and date-range reads for statistics.
+    r#"
+ALTER TABLE tickets ADD COLUMN rating TEXT;
+CREATE INDEX tickets_by_day ON tickets (day);
+"#,
+];
 
 pub struct SqliteStore {
     writer: Mutex<Connection>,
@@ -122,7 +129,7 @@ fn lock(m: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
 
 const TICKET_COLUMNS: &str = "id, day, issued_service, seq, number, service, priority, status, \
      issued_at, called_at, last_called_at, started_at, finished_at, counter, target_counter, \
-     recalls, transfers";
+     recalls, transfers, rating";
 
 fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
     let status: String = r.get(7)?;
@@ -151,19 +158,29 @@ fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
         target_counter: r.get(14)?,
         recalls: r.get(15)?,
         transfers: r.get(16)?,
+        rating: match r.get::<_, Option<String>>(17)? {
+            None => None,
+            Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    17,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?),
+        },
     })
 }
 
 fn put_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
     conn.prepare_cached(&format!(
         "INSERT INTO tickets ({TICKET_COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
          ON CONFLICT (id) DO UPDATE SET service = excluded.service, priority = excluded.priority, \
          status = excluded.status, called_at = excluded.called_at, \
          last_called_at = excluded.last_called_at, started_at = excluded.started_at, \
          finished_at = excluded.finished_at, counter = excluded.counter, \
          target_counter = excluded.target_counter, recalls = excluded.recalls, \
-         transfers = excluded.transfers"
+         transfers = excluded.transfers, rating = excluded.rating"
     ))?
     .execute(params![
         t.id,
@@ -183,6 +200,9 @@ fn put_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
         t.target_counter,
         t.recalls,
         t.transfers,
+        t.rating
+            .as_ref()
+            .map(|r| serde_json::to_string(r).expect("a rating encodes")),
     ])?;
     Ok(())
 }
@@ -285,6 +305,50 @@ impl Store for SqliteStore {
             ))?
             .query_row(params![id], ticket_from_row)
             .optional()?)
+    }
+
+    fn tickets_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Ticket>, StoreError> {
+        let conn = lock(&self.reader);
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE day BETWEEN ?1 AND ?2 ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params![from, to], ticket_from_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn secret(&self) -> Result<[u8; 16], StoreError> {
+        let conn = lock(&self.writer);
+        let stored: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'secret'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let hex = match stored {
+            Some(hex) => hex,
+            None => {
+                let mut bytes = [0u8; 16];
+                getrandom::fill(&mut bytes).map_err(|e| {
+                    StoreError::Unavailable(format!("no randomness for the hall's secret: {e}"))
+                })?;
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('secret', ?1) ON CONFLICT (key) DO NOTHING",
+                    params![hex],
+                )?;
+                conn.query_row("SELECT value FROM meta WHERE key = 'secret'", [], |r| {
+                    r.get(0)
+                })?
+            }
+        };
+        let mut out = [0u8; 16];
+        if hex.len() != 32 {
+            return Err(StoreError::Corrupt("the hall's secret is damaged".into()));
+        }
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+                .map_err(|_| StoreError::Corrupt("the hall's secret is damaged".into()))?;
+        }
+        Ok(out)
     }
 }
 
