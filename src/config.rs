@@ -488,9 +488,13 @@ fn validate(file: File) -> Result<Config, String> {
             }
         }
         tokens.push(Token {
-            name: t
-                .name
-                .unwrap_or_else(|| format!("{} token {}", t.role, i + 1)),
+            // Staff read this name on the counter page; the board shows a device's.
+            name: t.name.unwrap_or_else(|| match (role, t.counter) {
+                (Role::Counter, Some(id)) => format!("Cán bộ quầy {id}"),
+                (Role::Admin, _) => "Quản trị".to_owned(),
+                (Role::Kiosk, _) => format!("Kiosk {}", i + 1),
+                _ => format!("Màn hình {}", i + 1),
+            }),
             token: t.token,
             role,
             counter: t.counter,

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod counter_page;
 pub mod error;
 pub mod events;
 pub mod follow;
@@ -75,6 +76,9 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(index))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/openapi.json", get(openapi))
+        .route("/counter", get(counter_page::page))
+        .route("/counter/counter.css", get(counter_page::css))
+        .route("/counter/counter.js", get(counter_page::js))
         .route("/t/{id}", get(follow::follow))
         .route("/t/{id}/rating", post(follow::rate))
         .route("/api/v1/hall", get(api::hall))
@@ -177,6 +181,7 @@ async fn index(
         "openapi": "/api/v1/openapi.json",
         "board": "/api/v1/board",
         "events": "/api/v1/events",
+        "counter_page": "/counter",
     }))
 }
 

@@ -1,0 +1,481 @@
+// The counter page: signs in with a counter's token, shows the counter's ticket and
+// the tickets it will call, and follows the hall's event stream to stay current.
+// Plain browser JavaScript, no build step, no libraries, nothing from the internet.
+"use strict";
+
+const TOKEN_KEY = "motcua.counter.token";
+const COUNTER_KEY = "motcua.counter.id";
+const EVENTS = [
+  "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.finished",
+  "ticket.no_show", "ticket.transferred", "ticket.expired", "ticket.rated",
+  "counter.opened", "counter.closed", "day.started", "stream.reset",
+];
+const LEVELS = {
+  very_satisfied: "Rất hài lòng", satisfied: "Hài lòng",
+  neutral: "Bình thường", unsatisfied: "Không hài lòng",
+};
+const STATUS = { called: "Đã gọi, chờ công dân đến", serving: "Đang phục vụ" };
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  token: localStorage.getItem(TOKEN_KEY),
+  me: null,
+  counterId: null,
+  counters: [],
+  services: [],
+  counter: null,
+  busy: false,
+  events: null,
+  refreshTimer: null,
+  hallDay: null,
+};
+
+// ---- talking to the hall service ------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  if (state.token) headers["Authorization"] = "Bearer " + state.token;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let res;
+  try {
+    res = await fetch(path, {
+      method, headers, cache: "no-store",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, "offline", "no answer");
+  }
+  if (res.status === 204) return null;
+  let data = null;
+  try { data = await res.json(); } catch (e) { data = null; }
+  if (!res.ok) {
+    const err = (data && data.error) || {};
+    throw new ApiError(res.status, err.code || "http_" + res.status, err.message || res.statusText);
+  }
+  return data;
+}
+
+/** What went wrong, in words for the person at the counter. */
+function inWords(e) {
+  const byCode = {
+    offline: "Không kết nối được máy chủ của sảnh. Kiểm tra mạng rồi thử lại.",
+    invalid_token: "Mã đăng nhập không đúng.",
+    missing_token: "Cần đăng nhập lại.",
+    forbidden: "Mã này không được thao tác trên quầy này.",
+    counter_closed: "Quầy đang đóng. Bấm “Mở quầy” trước khi gọi số.",
+    no_current_ticket: "Quầy chưa có số nào đang gọi hoặc đang phục vụ.",
+    wrong_ticket_status: "Số này không ở trạng thái phù hợp (có thể vừa được xử lý ở nơi khác).",
+    counter_busy: "Quầy còn số đang phục vụ: hoàn thành, chuyển hoặc báo vắng trước khi đóng.",
+    invalid_transfer: "Không chuyển được: chọn lĩnh vực hoặc quầy khác.",
+    unknown_counter: "Không có quầy này.",
+    nothing_to_rate: "Chưa có lượt phục vụ nào để ghi đánh giá.",
+    already_rated: "Lượt phục vụ này đã được đánh giá.",
+    storage_unavailable: "Máy chủ đang bận, chưa ghi được. Xin thử lại.",
+    invalid_range: "Khoảng ngày không hợp lệ (tối đa 366 ngày).",
+  };
+  return byCode[e.code] || ("Lỗi: " + e.message);
+}
+
+function say(text, kind) {
+  const m = $("message");
+  m.textContent = text;
+  m.className = "message " + (kind || "");
+}
+
+// ---- signing in ---------------------------------------------------------------------
+
+async function signIn(token) {
+  state.token = token;
+  try {
+    state.me = await api("GET", "/api/v1/me");
+  } catch (e) {
+    state.token = null;
+    localStorage.removeItem(TOKEN_KEY);
+    showSignIn(inWords(e));
+    return;
+  }
+  if (state.me.role !== "counter" && state.me.role !== "admin") {
+    state.token = null;
+    showSignIn("Mã này của " + state.me.name + " không dùng cho quầy.");
+    return;
+  }
+  localStorage.setItem(TOKEN_KEY, token);
+  $("who").textContent = state.me.name;
+  $("signout").hidden = false;
+  $("signin").hidden = true;
+  await loadHall();
+  if (state.me.role === "counter") {
+    chooseCounter(state.me.counter);
+  } else {
+    $("stats").hidden = false;
+    const remembered = Number(localStorage.getItem(COUNTER_KEY));
+    if (state.counters.some((c) => c.id === remembered)) chooseCounter(remembered);
+    else showPick();
+    loadStats();
+  }
+  follow();
+}
+
+function showSignIn(error) {
+  $("signin").hidden = false;
+  $("desk").hidden = true;
+  $("pick").hidden = true;
+  $("stats").hidden = true;
+  $("signout").hidden = true;
+  $("who").textContent = "";
+  const hint = $("signin").querySelector(".hint");
+  if (error) {
+    hint.textContent = error;
+    hint.classList.add("error");
+  }
+  $("token").focus();
+}
+
+function signOut() {
+  localStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(COUNTER_KEY);
+  location.reload();
+}
+
+async function loadHall() {
+  const [hall, counters, services] = await Promise.all([
+    api("GET", "/api/v1/hall"), api("GET", "/api/v1/counters"), api("GET", "/api/v1/services"),
+  ]);
+  $("hall").textContent = hall.name;
+  document.title = "Quầy – " + hall.name;
+  state.hallDay = hall.day;
+  state.counters = counters;
+  state.services = services;
+}
+
+function showPick() {
+  $("pick").hidden = false;
+  $("desk").hidden = true;
+  const list = $("pick-list");
+  list.replaceChildren(...state.counters.map((c) => {
+    const b = document.createElement("button");
+    b.textContent = c.name;
+    b.addEventListener("click", () => chooseCounter(c.id));
+    return b;
+  }));
+}
+
+function chooseCounter(id) {
+  state.counterId = id;
+  if (state.me.role === "admin") localStorage.setItem(COUNTER_KEY, String(id));
+  const c = state.counters.find((x) => x.id === id);
+  $("title").textContent = c ? c.name : "Quầy " + id;
+  $("pick").hidden = true;
+  $("desk").hidden = false;
+  refresh();
+}
+
+// ---- the desk -----------------------------------------------------------------------
+
+function serviceName(code) {
+  const s = state.services.find((x) => x.code === code);
+  return s ? s.name.vi : code;
+}
+
+function minutesSince(iso) {
+  return Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 60000));
+}
+
+async function refresh() {
+  if (state.counterId === null) return;
+  try {
+    const [counters, queue] = await Promise.all([
+      api("GET", "/api/v1/counters"),
+      api("GET", "/api/v1/counters/" + state.counterId + "/queue"),
+    ]);
+    state.counters = counters;
+    state.counter = counters.find((c) => c.id === state.counterId) || null;
+    render(queue);
+  } catch (e) {
+    say(inWords(e), "error");
+  }
+}
+
+function scheduleRefresh() {
+  clearTimeout(state.refreshTimer);
+  state.refreshTimer = setTimeout(refresh, 120);
+}
+
+function render(queue) {
+  const c = state.counter;
+  if (!c) return;
+  const t = c.current;
+  $("open-state").textContent = c.open ? "Đang mở" : "Đang đóng";
+  $("open-state").className = "badge" + (c.open ? "" : " closed");
+  $("toggle-open").textContent = c.open ? "Đóng quầy" : "Mở quầy";
+  $("current-number").textContent = t ? t.number : "—";
+  const detail = $("current-detail");
+  if (t) {
+    const prio = t.priority ? " · ưu tiên" : "";
+    const recalls = t.recalls ? " · đã gọi lại " + t.recalls + " lần" : "";
+    detail.replaceChildren();
+    const b = document.createElement("b");
+    b.textContent = serviceName(t.service);
+    detail.append(b, " · " + (STATUS[t.status] || t.status) + prio + recalls +
+      " · gọi " + minutesSince(t.last_called_at || t.called_at) + " phút trước");
+  } else {
+    detail.textContent = c.open ? "Chưa gọi số nào. Bấm “Gọi số tiếp”." : "Quầy đang đóng.";
+  }
+  const called = t && t.status === "called";
+  $("call").disabled = !c.open;
+  $("recall").disabled = !called;
+  $("start").disabled = !called;
+  $("no-show").disabled = !called;
+  $("finish").disabled = !t;
+  $("transfer").disabled = !t;
+
+  const list = $("waiting-list");
+  list.replaceChildren(...queue.map((w) => {
+    const li = document.createElement("li");
+    const n = document.createElement("span");
+    n.className = "n";
+    n.textContent = w.number;
+    const l = document.createElement("span");
+    l.className = "l";
+    l.textContent = serviceName(w.service);
+    if (w.priority) {
+      const p = document.createElement("span");
+      p.className = "prio";
+      p.textContent = "Ưu tiên";
+      l.append(p);
+    }
+    if (w.transfers) l.append(" (chuyển đến)");
+    const m = document.createElement("span");
+    m.className = "w";
+    m.textContent = "chờ " + minutesSince(w.issued_at) + " phút";
+    li.append(n, l, m);
+    return li;
+  }));
+  $("waiting-count").textContent = String(queue.length);
+  $("waiting-empty").hidden = queue.length > 0;
+}
+
+/** Runs one action at a time: a double click or a held key never calls twice. */
+async function act(action, body) {
+  if (state.busy || state.counterId === null) return;
+  state.busy = true;
+  document.body.classList.add("busy");
+  try {
+    const path = "/api/v1/counters/" + state.counterId + "/" + action;
+    const res = await api("POST", path, body);
+    if (action === "call") {
+      if (res === null) say("Không còn ai chờ quầy này.", "");
+      else say("Đã gọi số " + res.ticket.number + ".", "ok");
+    } else if (res && res.ticket) {
+      const words = {
+        recall: "Đã gọi lại số ", start: "Bắt đầu phục vụ số ", finish: "Đã hoàn thành số ",
+        "no-show": "Đã báo vắng số ", transfer: "Đã chuyển số ",
+      };
+      let text = (words[action] || "Xong: ") + res.ticket.number + ".";
+      if (action === "recall" && res.ticket.status === "no_show") {
+        text = "Số " + res.ticket.number + " đã quá số lần gọi lại: chuyển thành vắng mặt.";
+      }
+      say(text, "ok");
+    } else {
+      say(action === "open" ? "Quầy đã mở." : action === "close" ? "Quầy đã đóng." : "Xong.", "ok");
+    }
+  } catch (e) {
+    say(inWords(e), "error");
+  } finally {
+    state.busy = false;
+    document.body.classList.remove("busy");
+    refresh();
+  }
+}
+
+async function rate(level) {
+  if (state.busy) return;
+  state.busy = true;
+  try {
+    const t = await api("POST", "/api/v1/ratings",
+      { counter: state.counterId, level, source: "counter" });
+    say("Đã ghi đánh giá “" + LEVELS[level] + "” cho số " + t.number + ".", "ok");
+  } catch (e) {
+    say(inWords(e), "error");
+  } finally {
+    state.busy = false;
+  }
+}
+
+function openTransfer() {
+  const t = state.counter && state.counter.current;
+  if (!t) return;
+  $("transfer-number").textContent = t.number;
+  const svc = $("transfer-service");
+  svc.replaceChildren(new Option("(giữ lĩnh vực " + serviceName(t.service) + ")", ""),
+    ...state.services.filter((s) => s.code !== t.service).map((s) => new Option(s.name.vi, s.code)));
+  const ctr = $("transfer-counter");
+  ctr.replaceChildren(new Option("(quầy nào cũng được)", ""),
+    ...state.counters.filter((c) => c.id !== state.counterId).map((c) => new Option(c.name, String(c.id))));
+  $("transfer-dialog").showModal();
+}
+
+function confirmTransfer(ev) {
+  ev.preventDefault();
+  const service = $("transfer-service").value || null;
+  const counter = $("transfer-counter").value ? Number($("transfer-counter").value) : null;
+  $("transfer-dialog").close();
+  if (!service && !counter) {
+    say("Chưa chọn nơi chuyển đến.", "error");
+    return;
+  }
+  const body = {};
+  if (service) body.service = service;
+  if (counter) body.counter = counter;
+  act("transfer", body);
+}
+
+// ---- live events ----------------------------------------------------------------------
+
+function follow() {
+  if (state.events) state.events.close();
+  const es = new EventSource("/api/v1/events");
+  state.events = es;
+  const link = $("link");
+  es.onopen = () => {
+    link.textContent = "● Đã kết nối";
+    link.classList.remove("down");
+    scheduleRefresh();
+  };
+  es.onerror = () => {
+    link.textContent = "● Mất kết nối, đang thử lại…";
+    link.classList.add("down");
+  };
+  for (const name of EVENTS) {
+    es.addEventListener(name, () => {
+      scheduleRefresh();
+      if (!$("stats").hidden && name === "ticket.rated") scheduleStats();
+    });
+  }
+}
+
+// ---- statistics (admin) -------------------------------------------------------------
+
+let statsTimer = null;
+function scheduleStats() {
+  clearTimeout(statsTimer);
+  statsTimer = setTimeout(loadStats, 2000);
+}
+
+function statsQuery() {
+  if (!$("stats-from").value) $("stats-from").value = state.hallDay;
+  if (!$("stats-to").value) $("stats-to").value = state.hallDay;
+  return "from=" + $("stats-from").value + "&to=" + $("stats-to").value;
+}
+
+function fmtMinutes(s) {
+  return s === null || s === undefined ? "—" : (s / 60).toFixed(1);
+}
+
+async function loadStats() {
+  const body = $("stats-body");
+  let s;
+  try {
+    s = await api("GET", "/api/v1/stats?" + statsQuery());
+  } catch (e) {
+    body.textContent = inWords(e);
+    return;
+  }
+  const table = document.createElement("table");
+  const head = ["", "Cấp số", "Đã phục vụ", "Vắng", "Chờ TB (phút)", "Phục vụ TB (phút)", "Đánh giá",
+    ...Object.values(LEVELS)];
+  const tr = document.createElement("tr");
+  for (const h of head) {
+    const th = document.createElement("th");
+    th.textContent = h;
+    tr.append(th);
+  }
+  table.append(tr);
+  const row = (name, f, cls) => {
+    const r = document.createElement("tr");
+    if (cls) r.className = cls;
+    const cells = [name, f.issued, f.served, f.no_show, fmtMinutes(f.avg_wait_s),
+      fmtMinutes(f.avg_service_s), f.rated,
+      ...Object.keys(LEVELS).map((l) => f.rated ? f.satisfaction_percent[l].toFixed(1) + "%" : "—")];
+    for (const v of cells) {
+      const td = document.createElement("td");
+      td.textContent = String(v);
+      r.append(td);
+    }
+    table.append(r);
+  };
+  row("Toàn sảnh", s.hall, "total");
+  for (const l of s.services) row(l.name.vi, l);
+  for (const c of s.counters) row(c.name, c);
+  body.replaceChildren(table);
+}
+
+async function downloadCsv() {
+  try {
+    const res = await fetch("/api/v1/stats?format=csv&" + statsQuery(),
+      { headers: { Authorization: "Bearer " + state.token } });
+    if (!res.ok) throw new ApiError(res.status, "http_" + res.status, res.statusText);
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = "motcua-thong-ke-" + $("stats-from").value + "-" + $("stats-to").value + ".csv";
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  } catch (e) {
+    $("stats-body").textContent = inWords(e);
+  }
+}
+
+// ---- wiring -----------------------------------------------------------------------------
+
+function wire() {
+  $("signin-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    signIn($("token").value.trim());
+  });
+  $("signout").addEventListener("click", signOut);
+  $("call").addEventListener("click", () => act("call"));
+  $("recall").addEventListener("click", () => act("recall"));
+  $("start").addEventListener("click", () => act("start"));
+  $("finish").addEventListener("click", () => act("finish"));
+  $("no-show").addEventListener("click", () => act("no-show"));
+  $("transfer").addEventListener("click", openTransfer);
+  $("toggle-open").addEventListener("click", () =>
+    act(state.counter && state.counter.open ? "close" : "open"));
+  $("transfer-form").addEventListener("submit", confirmTransfer);
+  $("transfer-cancel").addEventListener("click", () => $("transfer-dialog").close());
+  for (const b of document.querySelectorAll("[data-level]")) {
+    b.addEventListener("click", () => rate(b.dataset.level));
+  }
+  $("stats-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadStats(); });
+  $("stats-csv").addEventListener("click", downloadCsv);
+
+  // Shortcuts: one letter, shown on each button. Not while typing, not with a held key.
+  const byKey = {};
+  for (const b of document.querySelectorAll("[data-key]")) byKey[b.dataset.key] = b;
+  document.addEventListener("keydown", (ev) => {
+    if (ev.repeat || ev.ctrlKey || ev.altKey || ev.metaKey) return;
+    const tag = (ev.target && ev.target.tagName) || "";
+    if (["INPUT", "SELECT", "TEXTAREA"].includes(tag) || $("transfer-dialog").open) return;
+    if ($("desk").hidden) return;
+    const b = byKey[ev.key.toLowerCase()];
+    if (b && !b.disabled) {
+      ev.preventDefault();
+      b.click();
+    }
+  });
+  // Waiting minutes move on even when nothing happens.
+  setInterval(scheduleRefresh, 30000);
+}
+
+wire();
+if (state.token) signIn(state.token);
+else showSignIn();

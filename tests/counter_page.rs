@@ -1,0 +1,149 @@
+//! The counter page in a real browser: headless Chromium, driven through
+//! chromedriver, against the real `motcua serve` binary on loopback. Signs in, calls,
+//! finishes, transfers, rates, follows live events, survives the service going away,
+//! and two counters never get the same ticket. Screenshots go to `target/screenshots/`.
+
+mod common;
+mod webdriver;
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use common::*;
+use webdriver::{Browser, Driver};
+
+fn shot(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(format!("counter-{name}.png"))
+}
+
+async fn ticket(c: &reqwest::Client, svc: &Service, id: &Value) -> Value {
+    get(c, &svc.url(&format!("/api/v1/tickets/{id}"))).await.1
+}
+
+async fn sign_in(b: &Browser, base: &str, token: &str) {
+    b.goto(&format!("{base}/counter")).await;
+    b.type_into("#token", token).await;
+    b.click("#signin-form button[type=submit]").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_run_their_counter_from_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    std::fs::write(dir.path().join("hall.toml"), hall_config(&[])).unwrap();
+    let svc = Service::start_on_port(dir.path(), port);
+    let c = client();
+    let (_, a1) = svc.take(&c, "HT").await;
+    let (_, a2) = svc.take(&c, "HT").await;
+    let (_, b1) = svc.take(&c, "CT").await;
+
+    let driver = Driver::start().await;
+    let staff = driver.browser(1366, 800).await;
+
+    // A wrong token is refused in words; the right one opens counter 1's desk.
+    sign_in(&staff, &svc.base, "not-a-token").await;
+    staff
+        .wait_text("#signin .hint", "Mã đăng nhập không đúng")
+        .await;
+    staff.goto(&svc.url("/counter")).await;
+    staff.type_into("#token", &counter_token(1)).await;
+    staff.press("\u{E007}").await; // Enter submits the form.
+    staff.wait_text("#title", "Quầy 1").await;
+    let waiting = staff.wait_text("#waiting-list", "B001").await;
+    assert!(
+        waiting.find("A001") < waiting.find("A002") && waiting.find("A002") < waiting.find("B001"),
+        "{waiting}"
+    );
+    assert_eq!(staff.text("#waiting-count").await, "3");
+    staff.screenshot(&shot("waiting")).await;
+
+    // Call next with the button: A001 is called, for real.
+    staff.click("#call").await;
+    staff.wait_text("#current-number", "A001").await;
+    staff.wait_text("#message", "Đã gọi số A001").await;
+    assert_eq!(ticket(&c, &svc, &a1["id"]).await["status"], "called");
+    staff.screenshot(&shot("called")).await;
+
+    // Finish with the keyboard shortcut H.
+    staff.press("h").await;
+    staff.wait_text("#message", "Đã hoàn thành số A001").await;
+    assert_eq!(ticket(&c, &svc, &a1["id"]).await["status"], "done");
+
+    // The citizen answered aloud: staff record the rating for the ticket just served.
+    staff.click("[data-level=satisfied]").await;
+    staff
+        .wait_text("#message", "Đã ghi đánh giá “Hài lòng” cho số A001")
+        .await;
+    assert_eq!(
+        ticket(&c, &svc, &a1["id"]).await["rating"]["source"],
+        "counter"
+    );
+
+    // G calls A002; transfer it to the Chứng thực line through the dialog.
+    staff.press("g").await;
+    staff.wait_text("#current-number", "A002").await;
+    staff.press("c").await;
+    staff.click("#transfer-service option[value=CT]").await;
+    staff.screenshot(&shot("transfer")).await;
+    staff.click("#transfer-ok").await;
+    staff.wait_text("#message", "Đã chuyển số A002").await;
+    let moved = ticket(&c, &svc, &a2["id"]).await;
+    assert_eq!(
+        (moved["status"].as_str(), moved["service"].as_str()),
+        (Some("waiting"), Some("CT"))
+    );
+
+    // A ticket taken at the kiosk appears by itself (the page follows the stream).
+    svc.take(&c, "HT").await;
+    staff.wait_text("#waiting-list", "A003").await;
+
+    // Two counters press "call next" at the same moment: never the same ticket.
+    let other = driver.browser(1024, 700).await;
+    sign_in(&other, &svc.base, &counter_token(2)).await;
+    other.wait_text("#title", "Quầy 2").await;
+    other.wait_text("#waiting-list", "B001").await;
+    staff.wait_text("#current-number", "—").await;
+    tokio::join!(staff.click("#call"), other.click("#call"));
+    let one = staff.wait_text("#message", "Đã gọi số").await;
+    let two = other.wait_text("#message", "Đã gọi số").await;
+    assert_ne!(one, two, "both counters called the same ticket");
+    // Counter 2 only serves Chứng thực: it got B001 or the transferred A002.
+    assert!(two.contains("B001") || two.contains("A002"), "{two}");
+    let b1_now = ticket(&c, &svc, &b1["id"]).await;
+    assert_eq!(b1_now["status"], "called");
+    other.close().await;
+
+    // The service goes away: the page says so, and a press is explained, not lost.
+    svc.crash();
+    staff.wait_text("#link", "Mất kết nối").await;
+    staff.click("#finish").await;
+    staff
+        .wait_text("#message", "Không kết nối được máy chủ")
+        .await;
+    staff.screenshot(&shot("offline")).await;
+    // It comes back on the same address: the page reconnects by itself.
+    let svc = Service::start_on_port(dir.path(), port);
+    staff.wait_text_within("#link", "Đã kết nối", 15).await;
+    staff.press("h").await;
+    staff.wait_text("#message", "Đã hoàn thành số").await;
+    staff.close().await;
+
+    // A manager signs in with the admin token: picks a counter, sees the statistics.
+    let manager = driver.browser(1366, 900).await;
+    sign_in(&manager, &svc.base, ADMIN).await;
+    manager.wait_text("#pick-list", "Quầy 3").await;
+    let table = manager.wait_text("#stats-body", "Toàn sảnh").await;
+    assert!(table.contains("Hộ tịch"), "{table}");
+    manager.click("#pick-list button:nth-child(3)").await;
+    manager.wait_text("#title", "Quầy 3").await;
+    manager.screenshot(&shot("manager")).await;
+    let issued = manager
+        .script("return document.querySelector('tr.total td:nth-child(2)').textContent")
+        .await;
+    assert_eq!(issued, "4");
+    manager.close().await;
+    svc.stop();
+}
