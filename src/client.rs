@@ -7,8 +7,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::domain::{Localized, TicketId};
-use crate::server::api::{Board, CounterView, HallView, ServiceView, TicketView};
+use crate::domain::{CounterId, Localized, RatingSource, Satisfaction, TicketId};
+use crate::server::api::{Board, CounterResult, CounterView, HallView, ServiceView, TicketView};
 use crate::server::error::ErrorBody;
 
 #[derive(Clone, Debug, thiserror::Error)]
@@ -128,30 +128,65 @@ impl HallClient {
         service: &str,
         priority: Option<&str>,
     ) -> Result<TicketView, ClientError> {
-        let mut req = self
-            .http
-            .post(format!("{}/api/v1/tickets", self.base))
-            .json(&serde_json::json!({ "service": service, "priority": priority }));
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
-        }
-        Self::answer(req.send().await).await
+        let body = serde_json::json!({ "service": service, "priority": priority });
+        Self::answer(self.post_json("/api/v1/tickets", Some(body)).send().await).await
     }
 }
 
 impl HallClient {
     /// Tells the service how this device's printer is (`ready`, `paper_low`, …).
     pub async fn report_printer(&self, condition: &str) -> Result<(), ClientError> {
-        let mut req = self
-            .http
-            .post(format!("{}/api/v1/devices/status", self.base))
-            .json(&serde_json::json!({ "printer": condition }));
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
-        }
+        let body = serde_json::json!({ "printer": condition });
+        let req = self.post_json("/api/v1/devices/status", Some(body));
         Self::answer::<serde_json::Value>(req.send().await)
             .await
             .map(|_| ())
+    }
+}
+
+impl HallClient {
+    fn post_json(&self, path: &str, body: Option<serde_json::Value>) -> reqwest::RequestBuilder {
+        let mut req = self.http.post(format!("{}{path}", self.base));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        req
+    }
+
+    /// A counter command (`call`, `recall`, `start`, `finish`, `no-show`, `open`,
+    /// `close`). `None` when a call found nobody waiting.
+    pub async fn counter_action(
+        &self,
+        counter: CounterId,
+        action: &str,
+    ) -> Result<Option<CounterResult>, ClientError> {
+        let res = self
+            .post_json(&format!("/api/v1/counters/{counter}/{action}"), None)
+            .send()
+            .await;
+        if let Ok(r) = &res
+            && r.status() == StatusCode::NO_CONTENT
+        {
+            return Ok(None);
+        }
+        Self::answer(res).await.map(Some)
+    }
+
+    /// Rates the ticket served at `counter` (the one being served, or the last finished).
+    pub async fn rate(
+        &self,
+        counter: CounterId,
+        ticket: Option<TicketId>,
+        level: Satisfaction,
+        source: RatingSource,
+    ) -> Result<TicketView, ClientError> {
+        let body = serde_json::json!({
+            "counter": counter, "ticket": ticket, "level": level, "source": source,
+        });
+        Self::answer(self.post_json("/api/v1/ratings", Some(body)).send().await).await
     }
 }
 

@@ -12,6 +12,7 @@ pub mod display;
 pub mod domain;
 pub mod hall;
 pub mod kiosk;
+pub mod pad;
 pub mod queue;
 pub mod server;
 pub mod stats;

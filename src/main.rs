@@ -90,6 +90,24 @@ enum Cmd {
         #[arg(long)]
         fullscreen: bool,
     },
+    /// Push buttons at a counter (call next, recall, finish, satisfaction) on a Pi's GPIO.
+    Pad {
+        /// The counter the buttons belong to.
+        #[arg(long)]
+        counter: u32,
+        /// The hall service.
+        #[arg(long, env = "MOTCUA_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// That counter's token.
+        #[arg(long, env = "MOTCUA_COUNTER_TOKEN")]
+        token: Option<String>,
+        /// The wiring (TOML) [default: assets/config/pad.sample.toml's pins].
+        #[arg(long)]
+        pins: Option<PathBuf>,
+        /// No GPIO: type n (call next), r (recall), f (finish), 1–4 (rating) and Enter.
+        #[arg(long)]
+        sim: bool,
+    },
     /// Checks a hall config file and says what it describes.
     CheckConfig { file: PathBuf },
     /// Lists the clips a voice pack needs, as "id<TAB>text" lines (for recording one).
@@ -175,6 +193,13 @@ fn main() {
             voice.and_then(|voice| display(&server, voice, fullscreen))
         }
         Cmd::CheckConfig { file } => check_config(&file),
+        Cmd::Pad {
+            counter,
+            server,
+            token,
+            pins,
+            sim,
+        } => pad(counter, &server, token, pins.as_deref(), sim),
         Cmd::AnnounceTest {
             number,
             counter,
@@ -318,6 +343,68 @@ fn kiosk(
     quit_on_signal(&runtime);
     slint::run_event_loop_until_quit().context("the kiosk window failed")?;
     drop(window);
+    Ok(())
+}
+
+fn pad(
+    counter: u32,
+    server: &str,
+    token: Option<String>,
+    pins: Option<&Path>,
+    sim: bool,
+) -> Result<()> {
+    use motcua::pad::{self, PadConfig};
+    use motcua_hardware::gpio;
+
+    let config = match pins {
+        Some(path) => PadConfig::load(path).map_err(anyhow::Error::msg)?,
+        None => PadConfig::default(),
+    };
+    if token.is_none() {
+        tracing::warn!("no --token: the hall service will refuse every press");
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pins: Box<dyn gpio::Pins> = if sim {
+        let (pins, handle) = gpio::SimPins::new();
+        let keys = config.clone();
+        std::thread::spawn(move || {
+            println!(
+                "Simulated pad for the terminal: n call next, r recall, f finish, \
+                 1 very satisfied … 4 not satisfied; then Enter."
+            );
+            for line in std::io::stdin().lines().map_while(Result::ok) {
+                match pad::key_action(&line).and_then(|a| keys.pin_for(a)) {
+                    Some(pin) => handle.tap(pin),
+                    None => println!("? n, r, f or 1–4"),
+                }
+            }
+        });
+        Box::new(pins)
+    } else {
+        gpio::open_rpi(&config.inputs(), &config.outputs()).map_err(|e| {
+            anyhow::anyhow!("{e}; on a machine without GPIO, try `motcua pad --sim`")
+        })?
+    };
+    let client = motcua::client::HallClient::new(server, token);
+    println!("Pad for counter {counter} on {server}");
+    runtime.spawn({
+        let stop = stop.clone();
+        async move {
+            stop_signal().await;
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    runtime.block_on(pad::run(
+        pins,
+        config,
+        client,
+        counter,
+        stop,
+        |action, outcome| {
+            println!("{action:?}: {outcome}");
+        },
+    ));
     Ok(())
 }
 

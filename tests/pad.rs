@@ -1,0 +1,184 @@
+//! The button pad against the real `motcua serve` on loopback, with simulated pins:
+//! presses call, recall, finish and rate; bounces, held buttons and double presses
+//! call once; the LED and buzzer say how each press went.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use motcua::client::HallClient;
+use motcua::domain::Satisfaction;
+use motcua::pad::{Action, Outcome, PadConfig};
+use motcua_hardware::gpio::{SimHandle, SimPins};
+use tokio::sync::mpsc;
+
+use common::*;
+
+struct Pad {
+    handle: SimHandle,
+    outcomes: mpsc::UnboundedReceiver<(Action, Outcome)>,
+    stop: Arc<AtomicBool>,
+    config: PadConfig,
+}
+
+impl Pad {
+    fn start(base: &str, counter: u32) -> Pad {
+        let (pins, handle) = SimPins::new();
+        let config = PadConfig::default();
+        let client = HallClient::new(base, Some(counter_token(counter)));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, outcomes) = mpsc::unbounded_channel();
+        tokio::spawn(motcua::pad::run(
+            Box::new(pins),
+            config.clone(),
+            client,
+            counter,
+            stop.clone(),
+            move |a, o| {
+                let _ = tx.send((a, o.clone()));
+            },
+        ));
+        Pad {
+            handle,
+            outcomes,
+            stop,
+            config,
+        }
+    }
+
+    fn pin(&self, action: Action) -> u8 {
+        self.config.pin_for(action).unwrap()
+    }
+
+    async fn tap(&mut self, action: Action) -> Outcome {
+        self.handle.tap(self.pin(action));
+        self.next().await
+    }
+
+    async fn next(&mut self) -> Outcome {
+        let (a, o) = tokio::time::timeout(Duration::from_secs(10), self.outcomes.recv())
+            .await
+            .expect("the press was answered")
+            .unwrap();
+        let _ = a;
+        o
+    }
+
+    async fn nothing_more(&mut self, within: Duration) -> bool {
+        tokio::time::timeout(within, self.outcomes.recv())
+            .await
+            .is_err()
+    }
+}
+
+impl Drop for Pad {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Waits past the pad's guard time so the next press of the same button counts.
+async fn pause() {
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pad_moves_the_queue_and_takes_ratings() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Service::start(dir.path(), &hall_config(&[]));
+    let c = client();
+    for _ in 0..3 {
+        svc.take(&c, "HT").await;
+    }
+    let mut pad = Pad::start(&svc.base, 1);
+    let led = pad.config.led.unwrap();
+    let buzzer = pad.config.buzzer.unwrap();
+
+    // Call next: A001 at counter 1; the LED lights once and the buzzer beeps once.
+    assert_eq!(
+        pad.tap(Action::CallNext).await,
+        Outcome::Done("A001".into())
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(pad.handle.pulses(led), 1);
+    assert_eq!(pad.handle.pulses(buzzer), 1);
+    assert_eq!(
+        pad.handle.output(led),
+        Some(false),
+        "the LED goes off again"
+    );
+
+    // A bouncing contact and an impatient double press: still one call.
+    pause().await;
+    let call = pad.pin(Action::CallNext);
+    let t = Instant::now();
+    for (ms, pressed) in [
+        (0, true),
+        (2, false),
+        (4, true),
+        (150, false),
+        (400, true),
+        (500, false),
+    ] {
+        pad.handle
+            .edge(call, pressed, t + Duration::from_millis(ms));
+    }
+    assert_eq!(pad.next().await, Outcome::Done("A002".into()));
+    assert!(pad.nothing_more(Duration::from_millis(800)).await);
+
+    // A button held down for three seconds: one call, not one per second.
+    pause().await;
+    let t = Instant::now();
+    pad.handle.edge(call, true, t);
+    for s in 1..=3 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        pad.handle.edge(call, true, t + Duration::from_secs(s));
+    }
+    pad.handle.edge(call, false, Instant::now());
+    assert_eq!(pad.next().await, Outcome::Done("A003".into()));
+    assert!(pad.nothing_more(Duration::from_millis(500)).await);
+    let (_, board) = get(&c, &svc.url("/api/v1/counters")).await;
+    assert_eq!(board[0]["current"]["number"], "A003");
+
+    // Recall, finish, then the citizen presses "Hài lòng": A003 is rated.
+    assert_eq!(pad.tap(Action::Recall).await, Outcome::Done("A003".into()));
+    assert_eq!(pad.tap(Action::Finish).await, Outcome::Done("A003".into()));
+    let satisfied = Action::Rate(Satisfaction::Satisfied);
+    assert_eq!(pad.tap(satisfied).await, Outcome::Done("A003".into()));
+    let (_, a3) = get(&c, &svc.url("/api/v1/tickets/3")).await;
+    assert_eq!(a3["rating"]["level"], "satisfied");
+    assert_eq!(a3["rating"]["source"], "pad");
+
+    // A second rating (another button, after the guard) is refused: two beeps.
+    let beeps = pad.handle.pulses(buzzer);
+    let other = Action::Rate(Satisfaction::Unsatisfied);
+    assert!(matches!(pad.tap(other).await, Outcome::Refused(_)));
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(pad.handle.pulses(buzzer), beeps + 2);
+    let (_, a3) = get(&c, &svc.url("/api/v1/tickets/3")).await;
+    assert_eq!(a3["rating"]["level"], "satisfied", "the first rating stays");
+
+    // Nobody left: call next says so with two blinks and no beep.
+    pause().await;
+    let (leds, beeps) = (pad.handle.pulses(led), pad.handle.pulses(buzzer));
+    assert_eq!(pad.tap(Action::CallNext).await, Outcome::Nobody);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        pad.handle.pulses(led),
+        leds + 2,
+        "{:?}",
+        pad.handle.history(led)
+    );
+    assert_eq!(pad.handle.pulses(buzzer), beeps);
+
+    // The service goes away: three long beeps, and the pad keeps running.
+    svc.crash();
+    pause().await;
+    let beeps = pad.handle.pulses(buzzer);
+    assert!(matches!(pad.tap(Action::CallNext).await, Outcome::Away(_)));
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(pad.handle.pulses(buzzer), beeps + 3);
+    assert_eq!(pad.handle.output(buzzer), Some(false));
+}
