@@ -14,6 +14,7 @@ pub mod hall;
 pub mod kiosk;
 pub mod pad;
 pub mod queue;
+pub mod rating;
 pub mod server;
 pub mod stats;
 pub mod store;

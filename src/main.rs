@@ -90,6 +90,20 @@ enum Cmd {
         #[arg(long)]
         fullscreen: bool,
     },
+    /// The satisfaction screen facing the citizen at one counter.
+    Rating {
+        /// The counter it stands at.
+        #[arg(long)]
+        counter: u32,
+        /// The hall service.
+        #[arg(long, env = "MOTCUA_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// That counter's token.
+        #[arg(long, env = "MOTCUA_COUNTER_TOKEN")]
+        token: Option<String>,
+        #[arg(long)]
+        fullscreen: bool,
+    },
     /// Push buttons at a counter (call next, recall, finish, satisfaction) on a Pi's GPIO.
     Pad {
         /// The counter the buttons belong to.
@@ -193,6 +207,12 @@ fn main() {
             voice.and_then(|voice| display(&server, voice, fullscreen))
         }
         Cmd::CheckConfig { file } => check_config(&file),
+        Cmd::Rating {
+            counter,
+            server,
+            token,
+            fullscreen,
+        } => rating(counter, &server, token, fullscreen),
         Cmd::Pad {
             counter,
             server,
@@ -449,6 +469,27 @@ fn display(
     window.show()?;
     quit_on_signal(&runtime);
     slint::run_event_loop_until_quit().context("the display window failed")?;
+    drop(window);
+    Ok(())
+}
+
+fn rating(counter: u32, server: &str, token: Option<String>, fullscreen: bool) -> Result<()> {
+    use slint::ComponentHandle;
+    if token.is_none() {
+        tracing::warn!("no --token: the hall service will refuse every rating");
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let opts = motcua::rating::app::RatingOptions {
+        server: server.to_owned(),
+        token,
+        counter,
+    };
+    let window = motcua::rating::app::start(opts, runtime.handle())
+        .context("cannot open the rating window")?;
+    window.window().set_fullscreen(fullscreen);
+    window.show()?;
+    quit_on_signal(&runtime);
+    slint::run_event_loop_until_quit().context("the rating window failed")?;
     drop(window);
     Ok(())
 }

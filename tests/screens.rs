@@ -1,6 +1,7 @@
 //! Renders every kiosk screen at the three kiosk sizes, in Vietnamese and English,
 //! and the waiting-room display at its three sizes, with the software renderer the
-//! Pi uses, through the same rendering code as the running apps. The PNGs land in
+//! Pi uses, through the same rendering code as the running apps, and the counter's
+//! satisfaction screen. The PNGs land in
 //! `target/screenshots/` for a person to look at.
 
 use std::sync::Arc;
@@ -224,6 +225,83 @@ fn every_screen_renders_at_every_size() {
             i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(500));
             let shot = display.window().take_snapshot().unwrap();
             let path = out.join(format!("display-{name}-{size}.png"));
+            image::save_buffer(
+                &path,
+                shot.as_bytes(),
+                w,
+                h,
+                image::ExtendedColorType::Rgba8,
+            )
+            .unwrap();
+        }
+    }
+    rating_screens(&out);
+}
+
+/// The satisfaction screen at a counter: waiting, asking about a finished ticket,
+/// thanks, and a refusal in words, at a tablet's, a 7-inch and a 10-inch size.
+fn rating_screens(out: &std::path::Path) {
+    use motcua::rating::controller::RatingScreen;
+    use motcua::store::StoredEvent;
+
+    let ui = motcua::ui::RatingWindow::new().unwrap();
+    ui.show().unwrap();
+    let a = ui.global::<motcua::ui::RatingAdapter>();
+    a.set_hall_name("Trung tâm Phục vụ hành chính công phường Hòa Bình".into());
+    a.set_counter_name("Quầy 3 – Chứng thực".into());
+    let now = Utc::now();
+    let mut q = Queue::new(Arc::new(Config::sample()), now);
+    let mut events = Vec::new();
+    for cmd in [
+        Command::Issue {
+            service: "CT".into(),
+            priority: None,
+        },
+        Command::Call { counter: 3 },
+        Command::Finish { counter: 3 },
+    ] {
+        events.extend(q.execute(&cmd, now).unwrap());
+    }
+    let mut asking = RatingScreen::new(3);
+    for (i, change) in events.into_iter().enumerate() {
+        asking.on_event(
+            &StoredEvent {
+                id: i as u64 + 1,
+                change,
+            },
+            now,
+        );
+    }
+    let mut thanks = RatingScreen::new(3);
+    thanks.tap(motcua::domain::Satisfaction::Satisfied);
+    thanks.answered(Ok(()), now);
+    let mut refused = RatingScreen::new(3);
+    refused.tap(motcua::domain::Satisfaction::Satisfied);
+    refused.answered(
+        Err(motcua::client::ClientError::Refused {
+            status: 409,
+            code: "nothing_to_rate".into(),
+            message: String::new(),
+            citizen_message: None,
+        }),
+        now,
+    );
+    let waiting = RatingScreen::new(3);
+    for (w, h, size) in [
+        (1280, 800, "tablet"),
+        (800, 480, "pi7"),
+        (1024, 600, "10in"),
+    ] {
+        ui.window().set_size(slint::PhysicalSize::new(w, h));
+        for (name, screen) in [
+            ("waiting", &waiting),
+            ("asking", &asking),
+            ("thanks", &thanks),
+            ("refused", &refused),
+        ] {
+            motcua::rating::app::render(&ui, screen);
+            let shot = ui.window().take_snapshot().unwrap();
+            let path = out.join(format!("rating-{name}-{size}.png"));
             image::save_buffer(
                 &path,
                 shot.as_bytes(),

@@ -1,0 +1,146 @@
+//! The rating screen in a window: follows the hall's events on the tokio runtime,
+//! sends taps as ratings, and draws the controller's phase on the UI thread.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use slint::ComponentHandle;
+
+use super::controller::{Phase, RatingScreen};
+use crate::client::HallClient;
+use crate::display::follow::{Update, follow};
+use crate::domain::{CounterId, RatingSource, Satisfaction};
+use crate::ui::{RatingAdapter, RatingWindow};
+
+pub struct RatingOptions {
+    pub server: String,
+    /// The counter's token (ratings are recorded at that counter).
+    pub token: Option<String>,
+    pub counter: CounterId,
+}
+
+type Shared = Arc<Mutex<RatingScreen>>;
+
+fn lock(s: &Shared) -> std::sync::MutexGuard<'_, RatingScreen> {
+    s.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Creates the window and starts following the service. Call on the UI thread.
+pub fn start(
+    opts: RatingOptions,
+    rt: &tokio::runtime::Handle,
+) -> Result<RatingWindow, slint::PlatformError> {
+    let ui = RatingWindow::new()?;
+    let screen: Shared = Arc::new(Mutex::new(RatingScreen::new(opts.counter)));
+    let client = HallClient::new(&opts.server, opts.token);
+    let adapter = ui.global::<RatingAdapter>();
+    adapter.set_counter_name(format!("Quầy {}", opts.counter).into());
+    adapter.set_hall_name("".into());
+    render(&ui, &lock(&screen));
+
+    // The hall's and the counter's names.
+    {
+        let (client, weak, counter) = (client.clone(), ui.as_weak(), opts.counter);
+        rt.spawn(async move {
+            loop {
+                if let (Ok(h), Ok(counters)) = (client.hall().await, client.counters().await) {
+                    let name = counters
+                        .into_iter()
+                        .find(|c| c.id == counter)
+                        .map(|c| c.name)
+                        .unwrap_or_else(|| format!("Quầy {counter}"));
+                    let _ = weak.upgrade_in_event_loop(move |ui| {
+                        let a = ui.global::<RatingAdapter>();
+                        a.set_hall_name(h.name.into());
+                        a.set_counter_name(name.into());
+                    });
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+        });
+    }
+
+    // Events: a finished ticket at this counter is asked about.
+    {
+        let (screen, weak) = (screen.clone(), ui.as_weak());
+        rt.spawn(follow(client.clone(), move |update| {
+            let connected = !matches!(update, Update::Stale);
+            if let Update::Event(e) = &update {
+                lock(&screen).on_event(e, Utc::now());
+            }
+            let screen = screen.clone();
+            let _ = weak.upgrade_in_event_loop(move |ui| {
+                ui.global::<RatingAdapter>().set_connected(connected);
+                render(&ui, &lock(&screen));
+            });
+            false
+        }));
+    }
+
+    // Taps.
+    {
+        let (screen, weak, rt) = (screen.clone(), ui.as_weak(), rt.clone());
+        let counter = opts.counter;
+        adapter.on_rate(move |i| {
+            let Some(level) = Satisfaction::ALL.get(i as usize).copied() else {
+                return;
+            };
+            let Some(send) = lock(&screen).tap(level) else {
+                return;
+            };
+            if let Some(ui) = weak.upgrade() {
+                render(&ui, &lock(&screen));
+            }
+            let (screen, weak, client) = (screen.clone(), weak.clone(), client.clone());
+            rt.spawn(async move {
+                let result = client
+                    .rate(counter, send.ticket, send.level, RatingSource::Screen)
+                    .await
+                    .map(|_| ());
+                lock(&screen).answered(result, Utc::now());
+                let _ = weak.upgrade_in_event_loop(move |ui| render(&ui, &lock(&screen)));
+            });
+        });
+    }
+
+    // The clock: questions and messages time out.
+    let timer = slint::Timer::default();
+    {
+        let (screen, weak) = (screen.clone(), ui.as_weak());
+        timer.start(
+            slint::TimerMode::Repeated,
+            Duration::from_secs(1),
+            move || {
+                let mut s = lock(&screen);
+                let before = s.phase().clone();
+                s.tick(Utc::now());
+                if *s.phase() != before
+                    && let Some(ui) = weak.upgrade()
+                {
+                    render(&ui, &s);
+                }
+            },
+        );
+    }
+    // The timer lives as long as the window.
+    std::mem::forget(timer);
+    Ok(ui)
+}
+
+/// Draws the phase.
+pub fn render(ui: &RatingWindow, screen: &RatingScreen) {
+    let a = ui.global::<RatingAdapter>();
+    let (number, vi, en, thanks, sending) = match screen.phase() {
+        Phase::Waiting => ("", "", "", false, false),
+        Phase::Asking { number, .. } => (number.as_str(), "", "", false, false),
+        Phase::Sending => ("", "", "", false, true),
+        Phase::Message { vi, en, thanks, .. } => ("", vi.as_str(), en.as_str(), *thanks, false),
+    };
+    a.set_number(number.into());
+    a.set_message_vi(vi.into());
+    a.set_message_en(en.into());
+    a.set_thanks(thanks);
+    a.set_sending(sending);
+}

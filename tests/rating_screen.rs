@@ -1,0 +1,102 @@
+//! The citizen's rating screen, end to end: the real hall service on loopback, the
+//! real rating app; staff finish a ticket, the screen asks about it by number, the
+//! citizen taps a face (found by its accessible label), the service records it.
+
+mod common;
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use slint::ComponentHandle;
+
+use common::*;
+use motcua::rating::app::{RatingOptions, start};
+use motcua::ui::{RatingAdapter, RatingWindow};
+
+fn tap(ui: &RatingWindow, label: &str) -> bool {
+    let button = ElementHandle::find_by_accessible_label(ui, label)
+        .find(|e| e.accessible_role() == Some(AccessibleRole::Button));
+    match button {
+        Some(b) => {
+            b.invoke_accessible_default_action();
+            true
+        }
+        None => false,
+    }
+}
+
+#[test]
+fn the_screen_asks_about_the_ticket_just_finished_and_records_the_tap() {
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Service::start(dir.path(), &hall_config(&[]));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let c = client();
+    let ui = start(
+        RatingOptions {
+            server: svc.base.clone(),
+            token: Some(counter_token(2)),
+            counter: 2,
+        },
+        rt.handle(),
+    )
+    .unwrap();
+    ui.show().unwrap();
+
+    let step = Rc::new(Cell::new(0));
+    let started = Instant::now();
+    let timer = slint::Timer::default();
+    let (weak, s) = (ui.as_weak(), step.clone());
+    let (base, handle) = (svc.base.clone(), rt.handle().clone());
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(20),
+        move || {
+            let ui = weak.unwrap();
+            let a = ui.global::<RatingAdapter>();
+            match s.get() {
+                // The screen has followed the service and named its counter.
+                0 if a.get_hall_name().contains("Kiểm Thử") => {
+                    s.set(1);
+                    let (c, base) = (c.clone(), base.clone());
+                    handle.spawn(async move {
+                        let url = |p: &str| format!("{base}{p}");
+                        post(
+                            &c,
+                            &url("/api/v1/tickets"),
+                            KIOSK,
+                            Some(serde_json::json!({"service": "CT"})),
+                        )
+                        .await;
+                        let token = counter_token(2);
+                        post(&c, &url("/api/v1/counters/2/call"), &token, None).await;
+                        post(&c, &url("/api/v1/counters/2/finish"), &token, None).await;
+                    });
+                }
+                1 if a.get_number() == "B001" && tap(&ui, "Hài lòng") => s.set(2),
+                2 if a.get_thanks() => {
+                    s.set(3);
+                    let _ = slint::quit_event_loop();
+                }
+                _ if started.elapsed() > Duration::from_secs(20) => {
+                    let _ = slint::quit_event_loop();
+                }
+                _ => {}
+            }
+        },
+    );
+    slint::run_event_loop().unwrap();
+    assert_eq!(step.get(), 3, "stuck at step {}", step.get());
+    assert_eq!(
+        ui.global::<RatingAdapter>().get_counter_name(),
+        "Quầy 2",
+        "the counter's own name from the service"
+    );
+    let c = client();
+    let ticket: serde_json::Value =
+        rt.block_on(async { get(&c, &svc.url("/api/v1/tickets/1")).await.1 });
+    assert_eq!(ticket["rating"]["level"], "satisfied");
+    assert_eq!(ticket["rating"]["source"], "screen");
+}
