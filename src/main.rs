@@ -324,6 +324,23 @@ fn demo(listen: &str, data: Option<PathBuf>, config: Option<&Path>) -> Result<()
                 "Display window open; calls are announced (or written to {})",
                 data.join("announcements").display()
             );
+            println!(
+                "Counter page: http://{}/counter (sign in with demo-counter-1 … or demo-admin)",
+                service.addr
+            );
+            // Counter 1's button pad, pressed from this terminal.
+            if std::io::stdin().is_terminal() {
+                let config = motcua::pad::PadConfig::default();
+                let pins = keyboard_pins(&config);
+                let client = motcua::client::HallClient::new(
+                    &format!("http://{}", service.addr),
+                    Some("demo-counter-1".into()),
+                );
+                let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                runtime.spawn(motcua::pad::run(pins, config, client, 1, stop, |a, o| {
+                    println!("Counter 1 pad, {a:?}: {o}");
+                }));
+            }
             quit_on_signal(&runtime);
             slint::run_event_loop_until_quit().context("the demo windows failed")?;
             drop(window);
@@ -366,6 +383,25 @@ fn kiosk(
     Ok(())
 }
 
+/// Simulated pins pressed from the terminal: a line with n, r, f or 1–4.
+fn keyboard_pins(config: &motcua::pad::PadConfig) -> Box<dyn motcua_hardware::gpio::Pins> {
+    let (pins, handle) = motcua_hardware::gpio::SimPins::new();
+    let keys = config.clone();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines().map_while(Result::ok) {
+            match motcua::pad::key_action(&line).and_then(|a| keys.pin_for(a)) {
+                Some(pin) => handle.tap(pin),
+                None => println!("? n call next, r recall, f finish, 1–4 rating"),
+            }
+        }
+    });
+    println!(
+        "Button pad on this keyboard: n call next, r recall, f finish, \
+         1 very satisfied … 4 not satisfied; then Enter."
+    );
+    Box::new(pins)
+}
+
 fn pad(
     counter: u32,
     server: &str,
@@ -386,21 +422,7 @@ fn pad(
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let pins: Box<dyn gpio::Pins> = if sim {
-        let (pins, handle) = gpio::SimPins::new();
-        let keys = config.clone();
-        std::thread::spawn(move || {
-            println!(
-                "Simulated pad for the terminal: n call next, r recall, f finish, \
-                 1 very satisfied … 4 not satisfied; then Enter."
-            );
-            for line in std::io::stdin().lines().map_while(Result::ok) {
-                match pad::key_action(&line).and_then(|a| keys.pin_for(a)) {
-                    Some(pin) => handle.tap(pin),
-                    None => println!("? n, r, f or 1–4"),
-                }
-            }
-        });
-        Box::new(pins)
+        keyboard_pins(&config)
     } else {
         gpio::open_rpi(&config.inputs(), &config.outputs()).map_err(|e| {
             anyhow::anyhow!("{e}; on a machine without GPIO, try `motcua pad --sim`")

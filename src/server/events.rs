@@ -40,7 +40,7 @@ pub struct EventsQuery {
         ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event id")),
     description = "Server-Sent Events. Each event has `id:` (the event id), `event:` (`ticket.issued`, `ticket.called`, \
                    `ticket.recalled`, `ticket.started`, `ticket.finished`, `ticket.no_show`, `ticket.transferred`, \
-                   `ticket.expired`, `counter.opened`, `counter.closed`, `day.started`) and `data:` (JSON: the event \
+                   `ticket.expired`, `ticket.rated`, `counter.opened`, `counter.closed`, `day.started`, `device.status`) and `data:` (JSON: the event \
                    with the ticket and counter as the change left them). Without an id the stream starts with what \
                    happens next; take `last_event_id` from `GET /api/v1/board` to follow on from the board. \
                    When the id given is ahead of the service's own (its data was replaced), a `stream.reset` \
