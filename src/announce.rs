@@ -14,6 +14,8 @@ pub const CALL: &str = "call";
 pub const TO_COUNTER: &str = "to_counter";
 /// A short chime before an announcement.
 pub const CHIME: &str = "chime";
+/// "Results are ready": said now and then while results wait for pickup.
+pub const RESULTS_READY: &str = "results_ready";
 /// Silence between the two repetitions of a call.
 pub const PAUSE: &str = "pause";
 
@@ -42,6 +44,10 @@ pub fn clip_texts() -> Vec<(String, &'static str)> {
         (LINH.into(), "linh"),
         (TRAM.into(), "trăm"),
         (NGHIN.into(), "nghìn"),
+        (
+            RESULTS_READY.into(),
+            "Xin mời các công dân có hồ sơ đã có kết quả, đến quầy trả kết quả để nhận kết quả",
+        ),
     ];
     let digits = [
         "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín",
@@ -198,6 +204,60 @@ pub fn load_pack(
     motcua_hardware::audio::VoicePack::load(dir, &ids)
 }
 
+/// The results announcement: chime, then the sentence once.
+pub fn results_utterance() -> Vec<String> {
+    vec![CHIME.to_string(), RESULTS_READY.to_string()]
+}
+
+/// When to say "results are ready": for each dossier waiting for pickup at most
+/// `times` times, never more often than `every`, except that a new result is said
+/// within a minute of the last announcement.
+#[derive(Debug)]
+pub struct ResultsSchedule {
+    every: chrono::Duration,
+    times: u32,
+    said: std::collections::HashMap<String, u32>,
+    last: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The least time between two results announcements, whatever arrives.
+pub const RESULTS_MIN_GAP: chrono::Duration = chrono::Duration::seconds(60);
+
+impl ResultsSchedule {
+    pub fn new(every_minutes: u32, times: u32) -> Self {
+        ResultsSchedule {
+            every: chrono::Duration::minutes(i64::from(every_minutes.max(1))),
+            times,
+            said: Default::default(),
+            last: None,
+        }
+    }
+
+    /// Whether to announce now, given the dossiers waiting for pickup. Counts the
+    /// announcement for each of them when it says yes.
+    pub fn due(&mut self, waiting: &[String], now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.said.retain(|code, _| waiting.contains(code));
+        let times = self.times;
+        let pending: Vec<&String> = waiting
+            .iter()
+            .filter(|c| self.said.get(*c).copied().unwrap_or(0) < times)
+            .collect();
+        if pending.is_empty() {
+            return false;
+        }
+        let fresh = pending.iter().any(|c| !self.said.contains_key(*c));
+        let gap = if fresh { RESULTS_MIN_GAP } else { self.every };
+        if self.last.is_some_and(|t| now - t < gap) {
+            return false;
+        }
+        for c in pending {
+            *self.said.entry(c.clone()).or_default() += 1;
+        }
+        self.last = Some(now);
+        true
+    }
+}
+
 /// Calls waiting to be announced, one at a time.
 #[derive(Debug, Default)]
 pub struct Announcer {
@@ -235,6 +295,35 @@ impl Announcer {
         };
         let clips = utterance(&call, times);
         Some((call, clips))
+    }
+}
+
+#[cfg(test)]
+mod results_tests {
+    use super::*;
+    use chrono::{Duration, Utc};
+
+    #[test]
+    fn results_are_announced_within_limits() {
+        let mut s = ResultsSchedule::new(10, 3);
+        let t0 = Utc::now();
+        let m = |n: i64| t0 + Duration::minutes(n);
+        let one = vec!["H1".to_string()];
+        assert!(!s.due(&[], t0), "nothing waiting, nothing said");
+        assert!(s.due(&one, t0), "a new result is said at once");
+        assert!(!s.due(&one, m(5)), "not again before ten minutes");
+        assert!(s.due(&one, m(10)));
+        // A second result arrives: said within a minute of the last, not at once.
+        let two = vec!["H1".to_string(), "H2".to_string()];
+        assert!(!s.due(&two, m(10) + Duration::seconds(30)));
+        assert!(s.due(&two, m(11)));
+        // H1 has now been said three times, H2 once: two more for H2 only.
+        assert!(s.due(&two, m(21)));
+        assert!(s.due(&two, m(31)));
+        assert!(!s.due(&two, m(41)), "each result at most three times");
+        // Picked up, and ready again later (a new result): said anew.
+        assert!(!s.due(&[], m(50)));
+        assert!(s.due(&one, m(51)));
     }
 }
 

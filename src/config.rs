@@ -37,6 +37,151 @@ pub struct Config {
     pub tokens: Vec<Token>,
     /// Procedures citizens can browse at the kiosk (empty: the kiosk offers none).
     pub procedures: Vec<crate::catalogue::Procedure>,
+    /// How the hall handles dossiers and their results.
+    pub dossiers: Dossiers,
+    /// The province's one-stop system, when the hall pulls dossier status from it.
+    pub upstream: Option<Upstream>,
+    /// The SMS/Zalo gateway that tells citizens their result is ready.
+    pub notify: Option<Notify>,
+}
+
+/// `[dossiers]`: results and personal data.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dossiers {
+    /// The line that gives result-return tickets ("Trả kết quả").
+    #[serde(default)]
+    pub return_service: Option<String>,
+    /// Erase a dossier's citizen name and phone this many days after it is returned
+    /// or cancelled (Decree 13/2023: keep personal data no longer than needed).
+    #[serde(default = "default_personal_data_days")]
+    pub personal_data_days: u32,
+    /// The display repeats "results are ready" this often while any wait for pickup.
+    #[serde(default = "default_announce_minutes")]
+    pub announce_every_minutes: u32,
+    /// …and says it for one dossier at most this many times.
+    #[serde(default = "default_announce_times")]
+    pub announce_times: u32,
+}
+
+impl Default for Dossiers {
+    fn default() -> Self {
+        Dossiers {
+            return_service: None,
+            personal_data_days: default_personal_data_days(),
+            announce_every_minutes: default_announce_minutes(),
+            announce_times: default_announce_times(),
+        }
+    }
+}
+
+fn default_personal_data_days() -> u32 {
+    30
+}
+fn default_announce_minutes() -> u32 {
+    10
+}
+fn default_announce_times() -> u32 {
+    3
+}
+
+/// `[upstream]`: where and how to pull dossier status changes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    /// e.g. `https://motcua.example.gov.vn/api`; changes are read from `{base_url}{changes_path}`.
+    pub base_url: String,
+    #[serde(default = "default_changes_path")]
+    pub changes_path: String,
+    /// The header that carries the credential, e.g. `Authorization`.
+    #[serde(default)]
+    pub auth_header: Option<String>,
+    /// The environment variable holding that header's value (kept out of the file).
+    #[serde(default)]
+    pub auth_env: Option<String>,
+    #[serde(default = "default_interval")]
+    pub interval_seconds: u64,
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// Where each field is in an item (dotted paths); defaults are the proposed shape.
+    #[serde(default)]
+    pub fields: UpstreamFields,
+}
+
+fn default_changes_path() -> String {
+    "/changes".into()
+}
+fn default_interval() -> u64 {
+    60
+}
+fn default_page_size() -> u32 {
+    200
+}
+
+/// Dotted paths into the upstream's JSON, so a province can map its own names.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpstreamFields {
+    pub items: String,
+    pub cursor: String,
+    pub code: String,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub citizen_name: String,
+    pub phone: String,
+    pub consent: String,
+    pub received_at: String,
+    pub due_at: String,
+    pub status: String,
+    pub pickup: String,
+    pub pickup_counter: String,
+    pub apology_new_due: String,
+    pub apology_reason: String,
+}
+
+impl Default for UpstreamFields {
+    fn default() -> Self {
+        let s = |v: &str| v.to_owned();
+        UpstreamFields {
+            items: s("items"),
+            cursor: s("cursor"),
+            code: s("ma_ho_so"),
+            procedure_code: s("ma_tthc"),
+            procedure_name: s("ten_tthc"),
+            citizen_name: s("chu_ho_so.ho_ten"),
+            phone: s("chu_ho_so.so_dien_thoai"),
+            consent: s("chu_ho_so.dong_y_nhan_tin"),
+            received_at: s("ngay_tiep_nhan"),
+            due_at: s("ngay_hen_tra"),
+            status: s("trang_thai"),
+            pickup: s("noi_tra_ket_qua.quay"),
+            pickup_counter: s("noi_tra_ket_qua.so_quay"),
+            apology_new_due: s("xin_loi.ngay_hen_moi"),
+            apology_reason: s("xin_loi.ly_do"),
+        }
+    }
+}
+
+/// `[notify]`: an HTTP webhook of an SMS or Zalo gateway.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    pub webhook_url: String,
+    #[serde(default)]
+    pub auth_header: Option<String>,
+    #[serde(default)]
+    pub auth_env: Option<String>,
+    /// The message; `{code}`, `{place}`, `{hall}` and `{procedure}` are filled in.
+    /// Without diacritics by default: one SMS holds 160 such characters, 70 with them.
+    #[serde(default = "default_template")]
+    pub template: String,
+    /// Take the diacritics off the filled-in words too (default true, for SMS).
+    #[serde(default = "yes")]
+    pub plain_ascii: bool,
+}
+
+fn default_template() -> String {
+    "Ho so {code} da co ket qua. Moi ong/ba den {place} nhan, mang theo giay hen. {hall}".into()
 }
 
 #[derive(Clone, Debug)]
@@ -190,6 +335,10 @@ struct File {
     priority_groups: Vec<FilePriorityGroup>,
     #[serde(default)]
     tokens: Vec<FileToken>,
+    #[serde(default)]
+    dossiers: Dossiers,
+    upstream: Option<Upstream>,
+    notify: Option<Notify>,
 }
 
 #[derive(Deserialize)]
@@ -501,6 +650,37 @@ fn validate(file: File) -> Result<Config, String> {
         });
     }
 
+    let dossiers = file.dossiers;
+    if let Some(code) = &dossiers.return_service
+        && !services.iter().any(|s| &s.code == code)
+    {
+        return Err(format!(
+            "dossiers.return_service {code:?} is not one of the [[services]]"
+        ));
+    }
+    if dossiers.announce_every_minutes == 0 {
+        return Err("dossiers.announce_every_minutes must be at least 1".into());
+    }
+    let upstream = file.upstream;
+    if let Some(u) = &upstream {
+        check_url(&u.base_url, "upstream.base_url")?;
+        if u.interval_seconds < 5 {
+            return Err(
+                "upstream.interval_seconds must be at least 5: never flood the province's system"
+                    .into(),
+            );
+        }
+        if !(1..=1000).contains(&u.page_size) {
+            return Err("upstream.page_size must be 1 to 1000".into());
+        }
+    }
+    let notify = file.notify;
+    if let Some(n) = &notify {
+        check_url(&n.webhook_url, "notify.webhook_url")?;
+        if n.template.trim().is_empty() {
+            return Err("notify.template is empty".into());
+        }
+    }
     Ok(Config {
         hall: Hall {
             name,
@@ -513,7 +693,17 @@ fn validate(file: File) -> Result<Config, String> {
         priority_groups,
         tokens,
         procedures: Vec::new(),
+        dossiers,
+        upstream,
+        notify,
     })
+}
+
+fn check_url(url: &str, at: &str) -> Result<(), String> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        _ => Err(format!("{at} {url:?} is not an http(s) address")),
+    }
 }
 
 fn is_code(s: &str) -> bool {

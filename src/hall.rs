@@ -11,6 +11,7 @@ use tokio::sync::broadcast;
 
 use crate::config::Config;
 use crate::domain::{EventId, TicketId};
+use crate::dossier::{Dossier, DossierStatus, DossierUpdate};
 use crate::queue::{Change, Command, EventKind, Queue, QueueError};
 use crate::store::{Store, StoreError, StoredEvent};
 
@@ -24,6 +25,9 @@ pub enum HallError {
     Queue(#[from] QueueError),
     #[error("storage failed: {0}")]
     Storage(#[from] StoreError),
+    /// The request is malformed (a dossier code, a phone number…).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The queue and the id of the last event folded into it.
@@ -40,6 +44,8 @@ pub struct Hall {
     live: broadcast::Sender<Arc<StoredEvent>>,
     /// Signs the links printed on tickets (see `follow_key`).
     secret: [u8; 16],
+    /// Wakes the outbox worker when a message is written.
+    outbox: tokio::sync::Notify,
 }
 
 impl Hall {
@@ -57,6 +63,7 @@ impl Hall {
             writer: Mutex::new(()),
             live,
             secret,
+            outbox: tokio::sync::Notify::new(),
         })
     }
 
@@ -128,6 +135,20 @@ impl Hall {
         } else {
             self.store.commit(&changes)?
         };
+        let (applied, events) = self.apply_and_publish(ids, changes);
+        Ok(then(&applied.queue, &events))
+    }
+
+    /// Folds stored events into the queue and sends them to live subscribers. The
+    /// caller holds the writer's turn.
+    fn apply_and_publish(
+        &self,
+        ids: Vec<EventId>,
+        changes: Vec<Change>,
+    ) -> (
+        std::sync::RwLockWriteGuard<'_, Applied>,
+        Vec<Arc<StoredEvent>>,
+    ) {
         let events: Vec<Arc<StoredEvent>> = ids
             .into_iter()
             .zip(changes)
@@ -143,7 +164,61 @@ impl Hall {
             // No subscriber is fine: nobody is watching.
             let _ = self.live.send(e.clone());
         }
-        Ok(then(&applied.queue, &events))
+        (applied, events)
+    }
+
+    /// Registers or updates a dossier. Stores it, the public event (when what the
+    /// public sees changed) and the "result ready" message (when it just became
+    /// ready and the citizen agreed) in one transaction, then publishes the event.
+    /// Returns the dossier as stored and whether anything changed.
+    pub fn save_dossier(
+        &self,
+        update: &DossierUpdate,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Dossier, bool), HallError> {
+        let _turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let now = now.trunc_subsecs(3);
+        let code = crate::dossier::normalize_code(&update.code).map_err(HallError::Invalid)?;
+        let existing = self.store.dossier(&code)?;
+        let dossier =
+            Dossier::merged(existing.as_ref(), update, source, now).map_err(HallError::Invalid)?;
+        if existing.as_ref().is_some_and(|e| e.same_as(&dossier)) {
+            return Ok((existing.expect("checked"), false));
+        }
+        let public = dossier.public(now);
+        let mut changes = Vec::new();
+        if existing.as_ref().map(|e| {
+            let mut p = e.public(now);
+            p.updated_at = public.updated_at;
+            p
+        }) != Some(public.clone())
+        {
+            changes.push(Queue::dossier_change(public, now));
+        }
+        let became_ready = dossier.status == DossierStatus::ResultReady
+            && existing
+                .as_ref()
+                .is_none_or(|e| e.status != DossierStatus::ResultReady);
+        let messages: Vec<_> = match (&self.config.notify, became_ready, dossier.result_ready_at) {
+            (Some(notify), true, Some(at)) => {
+                crate::notify::result_ready_message(notify, &self.config.hall.name, &dossier, at)
+                    .into_iter()
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let ids = self.store.save_dossier(&dossier, &changes, &messages)?;
+        drop(self.apply_and_publish(ids, changes));
+        if !messages.is_empty() {
+            self.outbox.notify_one();
+        }
+        Ok((dossier, true))
+    }
+
+    /// Waits until a message is written or `timeout` passes (the outbox worker's sleep).
+    pub async fn outbox_wait(&self, timeout: std::time::Duration) {
+        let _ = tokio::time::timeout(timeout, self.outbox.notified()).await;
     }
 }
 
@@ -183,6 +258,10 @@ fn describe(q: &Queue, c: &Change) -> String {
             c.ticket.as_ref().map_or(0, |t| t.recalls)
         ),
         EventKind::TicketStarted => format!("counter {counter} started serving {number}"),
+        EventKind::DossierUpdated => match &c.dossier {
+            Some(d) => format!("dossier {} is now {}", d.code, d.status.as_str()),
+            None => "dossier updated".into(),
+        },
         EventKind::TicketRated => format!(
             "{number} rated {} at counter {counter}",
             c.ticket

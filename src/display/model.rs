@@ -102,6 +102,20 @@ impl DisplayModel {
             | EventKind::TicketRated
             | EventKind::CounterOpened
             | EventKind::CounterClosed => true,
+            EventKind::DossierUpdated => match &c.dossier {
+                Some(d) => {
+                    // As the service lists them: waiting for pickup, longest first.
+                    let results = &mut self.board.results;
+                    results.retain(|r| r.code != d.code);
+                    if d.status == crate::dossier::DossierStatus::ResultReady {
+                        results.push(d.clone());
+                        results.sort_by_key(|r| (r.result_ready_at, r.code.clone()));
+                        results.truncate(crate::server::api::BOARD_RESULTS);
+                    }
+                    true
+                }
+                None => false,
+            },
             EventKind::DeviceStatus => match &c.device {
                 Some(d) => {
                     self.board.devices.retain(|x| x.name != d.name);

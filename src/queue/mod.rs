@@ -22,6 +22,7 @@ use crate::domain::{
     CounterId, CounterState, DeviceStatus, Localized, Rating, RatingSource, Satisfaction, Ticket,
     TicketId, TicketStatus, ticket_number,
 };
+use crate::dossier::{DossierStatus, PublicDossier};
 
 pub use view::{RecentCall, ServiceLoad};
 
@@ -110,10 +111,12 @@ pub enum EventKind {
     DeviceStatus,
     #[serde(rename = "ticket.rated")]
     TicketRated,
+    #[serde(rename = "dossier.updated")]
+    DossierUpdated,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 14] = [
         EventKind::DayStarted,
         EventKind::TicketIssued,
         EventKind::TicketCalled,
@@ -127,6 +130,7 @@ impl EventKind {
         EventKind::CounterClosed,
         EventKind::DeviceStatus,
         EventKind::TicketRated,
+        EventKind::DossierUpdated,
     ];
 
     pub fn name(self) -> &'static str {
@@ -144,6 +148,7 @@ impl EventKind {
             EventKind::CounterClosed => "counter.closed",
             EventKind::DeviceStatus => "device.status",
             EventKind::TicketRated => "ticket.rated",
+            EventKind::DossierUpdated => "dossier.updated",
         }
     }
 
@@ -170,6 +175,9 @@ pub struct Change {
     /// For `device.status`: what the device said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<DeviceStatus>,
+    /// For `dossier.updated`: the dossier as anyone may see it (masked, no phone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dossier: Option<PublicDossier>,
 }
 
 impl Change {
@@ -181,6 +189,7 @@ impl Change {
             counter: None,
             day: None,
             device: None,
+            dossier: None,
         }
     }
 
@@ -256,6 +265,8 @@ pub struct Queue {
     seq: HashMap<String, u32>,
     /// What each device last reported, by device name.
     devices: BTreeMap<String, DeviceStatus>,
+    /// Dossiers whose result waits for pickup, by code.
+    results: BTreeMap<String, PublicDossier>,
 }
 
 /// What storage hands back to rebuild the queue after a start.
@@ -267,6 +278,8 @@ pub struct Snapshot {
     pub counters: Vec<CounterState>,
     /// The highest ticket id ever stored (0 for none).
     pub max_ticket_id: TicketId,
+    /// Dossiers whose result waits for pickup.
+    pub results: Vec<PublicDossier>,
 }
 
 impl Queue {
@@ -304,6 +317,11 @@ impl Queue {
             next_id: snapshot.max_ticket_id + 1,
             seq: HashMap::new(),
             devices: BTreeMap::new(),
+            results: snapshot
+                .results
+                .into_iter()
+                .map(|d| (d.code.clone(), d))
+                .collect(),
         };
         for t in snapshot.tickets {
             queue.put_ticket(t);
@@ -338,6 +356,26 @@ impl Queue {
     /// What each device last reported, by name.
     pub fn devices(&self) -> impl Iterator<Item = &DeviceStatus> {
         self.devices.values()
+    }
+
+    /// Dossiers whose result waits for pickup, the longest waiting first.
+    pub fn results(&self) -> Vec<&PublicDossier> {
+        let mut r: Vec<_> = self.results.values().collect();
+        r.sort_by_key(|d| (d.result_ready_at, d.code.clone()));
+        r
+    }
+
+    /// The event that records a dossier's public view.
+    pub fn dossier_change(d: PublicDossier, now: DateTime<Utc>) -> Change {
+        Change {
+            kind: EventKind::DossierUpdated,
+            at: now,
+            ticket: None,
+            counter: None,
+            day: None,
+            device: None,
+            dossier: Some(d),
+        }
     }
 
     /// Decides and applies in one step, for callers that need no storage (tests, tools).
@@ -383,6 +421,13 @@ impl Queue {
         if let Some(d) = &change.device {
             self.devices.insert(d.name.clone(), d.clone());
         }
+        if let Some(d) = &change.dossier {
+            if d.status == DossierStatus::ResultReady {
+                self.results.insert(d.code.clone(), d.clone());
+            } else {
+                self.results.remove(&d.code);
+            }
+        }
         if let (EventKind::DayStarted, Some(day)) = (change.kind, change.day) {
             self.day = day;
             self.seq.clear();
@@ -426,6 +471,7 @@ impl Queue {
             counter: None,
             day: Some(today),
             device: None,
+            dossier: None,
         });
         changes
     }
@@ -727,6 +773,7 @@ impl Queue {
             counter: Some(state),
             day: None,
             device: None,
+            dossier: None,
         }])
     }
 
@@ -809,6 +856,7 @@ impl Queue {
                 printer: printer.to_owned(),
                 at: now,
             }),
+            dossier: None,
         }]
     }
 }

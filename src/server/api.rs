@@ -17,11 +17,14 @@ use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::catalogue::Procedure;
 use crate::config::PriorityGroup;
 use crate::domain::{CounterId, DeviceStatus, EventId, Localized, Ticket, TicketId};
+use crate::dossier::PublicDossier;
 use crate::queue::{Command, EventKind, Queue, RecentCall, ServiceLoad};
 use crate::store::StoredEvent;
 
 /// How many calls the board lists.
 const BOARD_CALLS: usize = 8;
+/// How many results waiting for pickup the board lists.
+pub const BOARD_RESULTS: usize = 30;
 
 /// A ticket with where it stands now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -115,6 +118,9 @@ pub struct Board {
     pub waiting: Vec<BoardLine>,
     /// What each kiosk or display last said about its printer, for staff.
     pub devices: Vec<DeviceStatus>,
+    /// Dossiers whose result waits for pickup (masked names), the longest waiting first.
+    #[serde(default)]
+    pub results: Vec<PublicDossier>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -246,6 +252,12 @@ pub fn board(q: &Queue, last_event_id: EventId) -> Board {
         counters: counter_views(q),
         latest_calls: q.recent_calls(BOARD_CALLS),
         devices: q.devices().cloned().collect(),
+        results: q
+            .results()
+            .into_iter()
+            .take(BOARD_RESULTS)
+            .cloned()
+            .collect(),
         waiting: config
             .services
             .iter()

@@ -89,6 +89,9 @@ impl From<HallError> for ApiError {
     fn from(e: HallError) -> Self {
         match e {
             HallError::Queue(q) => q.into(),
+            HallError::Invalid(message) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_dossier", message)
+            }
             HallError::Storage(s) => {
                 tracing::error!("storage failed, command refused: {s}");
                 ApiError::new(

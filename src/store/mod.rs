@@ -4,11 +4,13 @@
 
 mod sqlite;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{EventId, Ticket, TicketId};
+use crate::dossier::Dossier;
+use crate::notify::{NewMessage, OutboxMessage};
 use crate::queue::{Change, Snapshot};
 
 pub use sqlite::SqliteStore;
@@ -48,4 +50,40 @@ pub trait Store: Send + Sync + 'static {
     fn tickets_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Ticket>, StoreError>;
     /// A random key made once per hall and kept: signs the links printed on tickets.
     fn secret(&self) -> Result<[u8; 16], StoreError>;
+
+    /// Stores a dossier, the events its change causes and the messages to send, in
+    /// one transaction. A message whose key is already in the outbox is not added.
+    fn save_dossier(
+        &self,
+        dossier: &Dossier,
+        changes: &[Change],
+        messages: &[NewMessage],
+    ) -> Result<Vec<EventId>, StoreError>;
+    fn dossier(&self, code: &str) -> Result<Option<Dossier>, StoreError>;
+    /// The latest-changed dossiers (only those not yet returned or cancelled).
+    fn dossiers(&self, open_only: bool, limit: usize) -> Result<Vec<Dossier>, StoreError>;
+    /// Unsent messages whose time has come, oldest first.
+    fn outbox_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, StoreError>;
+    /// Unsent messages first, then the latest sent ones.
+    fn outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
+    fn outbox_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError>;
+    fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Erases the citizen's name and phone from dossiers closed before the cutoff, and
+    /// from the messages about them. Returns how many dossiers were erased.
+    fn erase_personal_data(
+        &self,
+        closed_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError>;
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
 }

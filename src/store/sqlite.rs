@@ -6,11 +6,13 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Store, StoreError, StoredEvent};
 use crate::domain::{CounterState, EventId, Ticket, TicketId, TicketStatus};
+use crate::dossier::{Dossier, DossierStatus};
+use crate::notify::{NewMessage, OutboxMessage};
 use crate::queue::{Change, EventKind, Snapshot};
 
 /// Schema versions, applied in order; `PRAGMA user_version` says how many ran.
@@ -57,6 +59,34 @@ CREATE TABLE meta (
     r#"
 ALTER TABLE tickets ADD COLUMN rating TEXT;
 CREATE INDEX tickets_by_day ON tickets (day);
+"#,
+    // Dossiers (personal data in their own columns, so retention can erase them) and
+    // the outbox of messages to citizens.
+    r#"
+CREATE TABLE dossiers (
+    code         TEXT PRIMARY KEY,
+    status       TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    closed_at    TEXT,
+    citizen_name TEXT,
+    phone        TEXT,
+    data         TEXT NOT NULL
+);
+CREATE INDEX dossiers_by_status ON dossiers (status);
+CREATE TABLE outbox (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    key        TEXT NOT NULL UNIQUE,
+    dossier    TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    phone      TEXT,
+    body       TEXT,
+    created_at TEXT NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    TEXT NOT NULL,
+    sent_at    TEXT,
+    last_error TEXT
+);
+CREATE INDEX outbox_due ON outbox (sent_at, next_at);
 "#,
 ];
 
@@ -235,44 +265,211 @@ impl Store for SqliteStore {
             .collect::<Result<Vec<_>, _>>()?;
         let max_ticket_id: Option<TicketId> =
             conn.query_row("SELECT max(id) FROM tickets", [], |r| r.get(0))?;
+        let now = Utc::now();
+        let results = conn
+            .prepare("SELECT data, citizen_name, phone FROM dossiers WHERE status = ?1")?
+            .query_map(
+                params![DossierStatus::ResultReady.as_str()],
+                dossier_from_row,
+            )?
+            .map(|row| Ok(row??.public(now)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Snapshot {
             day,
             tickets,
             counters,
             max_ticket_id: max_ticket_id.unwrap_or(0),
+            results,
         })
     }
 
     fn commit(&self, changes: &[Change]) -> Result<Vec<EventId>, StoreError> {
         let mut conn = lock(&self.writer);
         let tx = conn.transaction()?;
-        let mut ids = Vec::with_capacity(changes.len());
-        for change in changes {
-            let data = serde_json::to_string(change)
-                .map_err(|e| StoreError::Corrupt(format!("cannot encode event: {e}")))?;
-            tx.prepare_cached("INSERT INTO events (at, kind, data) VALUES (?1, ?2, ?3)")?
-                .execute(params![change.at, change.kind.name(), data])?;
-            ids.push(tx.last_insert_rowid() as EventId);
-            if let Some(t) = &change.ticket {
-                put_ticket(&tx, t)?;
-            }
-            if let Some(c) = &change.counter {
-                tx.prepare_cached(
-                    "INSERT INTO counters (id, open, current) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (id) DO UPDATE SET open = excluded.open, current = excluded.current",
-                )?
-                .execute(params![c.id, c.open, c.current])?;
-            }
-            if let (EventKind::DayStarted, Some(day)) = (change.kind, change.day) {
-                tx.execute(
-                    "INSERT INTO meta (key, value) VALUES ('day', ?1) \
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    params![day],
-                )?;
-            }
-        }
+        let ids = put_changes(&tx, changes)?;
         tx.commit()?;
         Ok(ids)
+    }
+
+    fn save_dossier(
+        &self,
+        d: &Dossier,
+        changes: &[Change],
+        messages: &[NewMessage],
+    ) -> Result<Vec<EventId>, StoreError> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction()?;
+        let mut data = d.clone();
+        data.citizen_name = None;
+        data.phone = None;
+        let json = serde_json::to_string(&data)
+            .map_err(|e| StoreError::Corrupt(format!("cannot encode dossier: {e}")))?;
+        tx.prepare_cached(
+            "INSERT INTO dossiers (code, status, updated_at, closed_at, citizen_name, phone, data) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT (code) DO UPDATE SET status = excluded.status, \
+             updated_at = excluded.updated_at, closed_at = excluded.closed_at, \
+             citizen_name = excluded.citizen_name, phone = excluded.phone, data = excluded.data",
+        )?
+        .execute(params![
+            d.code,
+            d.status.as_str(),
+            d.updated_at,
+            d.closed_at,
+            d.citizen_name,
+            d.phone,
+            json
+        ])?;
+        for m in messages {
+            tx.prepare_cached(
+                "INSERT INTO outbox (key, dossier, kind, phone, body, created_at, next_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (key) DO NOTHING",
+            )?
+            .execute(params![
+                m.key,
+                m.dossier,
+                m.kind,
+                m.phone,
+                m.body,
+                d.updated_at
+            ])?;
+        }
+        let ids = put_changes(&tx, changes)?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    fn dossier(&self, code: &str) -> Result<Option<Dossier>, StoreError> {
+        let conn = lock(&self.reader);
+        let found = conn
+            .prepare_cached("SELECT data, citizen_name, phone FROM dossiers WHERE code = ?1")?
+            .query_row(params![code], dossier_from_row)
+            .optional()?;
+        found.transpose()
+    }
+
+    fn dossiers(&self, open_only: bool, limit: usize) -> Result<Vec<Dossier>, StoreError> {
+        let conn = lock(&self.reader);
+        let sql = if open_only {
+            "SELECT data, citizen_name, phone FROM dossiers WHERE closed_at IS NULL \
+             ORDER BY updated_at DESC LIMIT ?1"
+        } else {
+            "SELECT data, citizen_name, phone FROM dossiers ORDER BY updated_at DESC LIMIT ?1"
+        };
+        let rows = conn
+            .prepare_cached(sql)?
+            .query_map(params![limit as i64], dossier_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    fn outbox_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let conn = lock(&self.reader);
+        let rows = conn
+            .prepare_cached(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL AND next_at <= ?1 \
+                 ORDER BY next_at, id LIMIT ?2"
+            ))?
+            .query_map(params![now, limit as i64], outbox_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
+        let conn = lock(&self.reader);
+        let rows = conn
+            .prepare_cached(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox \
+                 ORDER BY (sent_at IS NOT NULL), id DESC LIMIT ?1"
+            ))?
+            .query_map(params![limit as i64], outbox_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn outbox_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let conn = lock(&self.writer);
+        conn.execute(
+            "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+            params![id, at],
+        )?;
+        Ok(())
+    }
+
+    fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let conn = lock(&self.writer);
+        conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_at = ?3 WHERE id = ?1",
+            params![id, error, retry_at],
+        )?;
+        Ok(())
+    }
+
+    fn erase_personal_data(
+        &self,
+        closed_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction()?;
+        let codes: Vec<String> = tx
+            .prepare(
+                "SELECT code FROM dossiers WHERE closed_at IS NOT NULL AND closed_at < ?1 \
+                 AND (citizen_name IS NOT NULL OR phone IS NOT NULL)",
+            )?
+            .query_map(params![closed_before], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for code in &codes {
+            let data: String = tx.query_row(
+                "SELECT data FROM dossiers WHERE code = ?1",
+                params![code],
+                |r| r.get(0),
+            )?;
+            let mut d: Dossier = serde_json::from_str(&data)
+                .map_err(|e| StoreError::Corrupt(format!("dossier {code}: {e}")))?;
+            d.personal_data_erased_at = Some(now);
+            let json = serde_json::to_string(&d)
+                .map_err(|e| StoreError::Corrupt(format!("cannot encode dossier: {e}")))?;
+            tx.execute(
+                "UPDATE dossiers SET citizen_name = NULL, phone = NULL, data = ?2 WHERE code = ?1",
+                params![code, json],
+            )?;
+            // The messages about it held the phone and the words sent to it.
+            tx.execute(
+                "UPDATE outbox SET phone = NULL, body = NULL WHERE dossier = ?1",
+                params![code],
+            )?;
+        }
+        tx.commit()?;
+        Ok(codes.len())
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let conn = lock(&self.reader);
+        Ok(conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let conn = lock(&self.writer);
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
     }
 
     fn events_after(&self, after: EventId, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
@@ -350,6 +547,71 @@ impl Store for SqliteStore {
         }
         Ok(out)
     }
+}
+
+fn dossier_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Dossier, StoreError>> {
+    let data: String = r.get(0)?;
+    let name: Option<String> = r.get(1)?;
+    let phone: Option<String> = r.get(2)?;
+    Ok(serde_json::from_str::<Dossier>(&data)
+        .map(|mut d| {
+            d.citizen_name = name;
+            d.phone = phone;
+            d
+        })
+        .map_err(|e| StoreError::Corrupt(format!("dossier: {e}"))))
+}
+
+const OUTBOX_COLUMNS: &str =
+    "id, key, dossier, kind, phone, body, created_at, attempts, next_at, sent_at, last_error";
+
+fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
+    Ok(OutboxMessage {
+        id: r.get(0)?,
+        key: r.get(1)?,
+        dossier: r.get(2)?,
+        kind: r.get(3)?,
+        phone: r.get(4)?,
+        body: r.get(5)?,
+        created_at: r.get(6)?,
+        attempts: r.get(7)?,
+        next_at: r.get(8)?,
+        sent_at: r.get(9)?,
+        last_error: r.get(10)?,
+    })
+}
+
+/// Stores events and the tickets, counters and day they leave, in the caller's transaction.
+fn put_changes(
+    tx: &rusqlite::Transaction<'_>,
+    changes: &[Change],
+) -> Result<Vec<EventId>, StoreError> {
+    let mut ids = Vec::with_capacity(changes.len());
+    for change in changes {
+        let data = serde_json::to_string(change)
+            .map_err(|e| StoreError::Corrupt(format!("cannot encode event: {e}")))?;
+        tx.prepare_cached("INSERT INTO events (at, kind, data) VALUES (?1, ?2, ?3)")?
+            .execute(params![change.at, change.kind.name(), data])?;
+        ids.push(tx.last_insert_rowid() as EventId);
+        if let Some(t) = &change.ticket {
+            put_ticket(tx, t)?;
+        }
+        if let Some(c) = &change.counter {
+            tx.prepare_cached(
+                    "INSERT INTO counters (id, open, current) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (id) DO UPDATE SET open = excluded.open, current = excluded.current",
+                )?
+                .execute(params![c.id, c.open, c.current])?;
+        }
+        if let (EventKind::DayStarted, Some(day)) = (change.kind, change.day) {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('day', ?1) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![day],
+            )?;
+        }
+    }
+    Ok(ids)
 }
 
 #[cfg(test)]

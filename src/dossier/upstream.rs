@@ -1,0 +1,1 @@
+//! Pulling dossier status from the province (filled in next).
