@@ -345,6 +345,39 @@ fn busy_hall() -> (DisplayModel, chrono::DateTime<Utc>) {
         t += Duration::seconds(7);
         q.execute(&Command::Call { counter }, t).unwrap();
     }
+    // Three results waiting for pickup, as the switchboard lists them.
+    for (i, (code, name, place)) in [
+        (
+            "000.00.12.H27-261123-0042",
+            "Nguyễn Thị Hoa",
+            Some("Quầy 8"),
+        ),
+        (
+            "000.00.12.H27-261120-0107",
+            "Đặng Quốc Khánh",
+            Some("Quầy 8"),
+        ),
+        ("H23.45-231123-0001", "Lò Văn Ửng", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let d = motcua::dossier::Dossier::merged(
+            None,
+            &motcua::dossier::DossierUpdate {
+                code: code.into(),
+                procedure_name: Some("Đăng ký khai sinh".into()),
+                citizen_name: Some(name.into()),
+                status: Some(motcua::dossier::DossierStatus::ResultReady),
+                pickup: place.map(Into::into),
+                ..Default::default()
+            },
+            "upstream",
+            t - Duration::minutes(30 - i as i64),
+        )
+        .unwrap();
+        q.apply(&Queue::dossier_change(d.public(t), t));
+    }
     let mut model = DisplayModel::new(board(&q, 99));
     model.spotlight = model.board.latest_calls.first().cloned();
     (model, t)

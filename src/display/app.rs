@@ -12,10 +12,10 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::follow::{Update, follow};
 use super::model::{Applied, DisplayModel};
-use crate::announce::{Announcer, Call};
+use crate::announce::{Announcer, Call, ResultsSchedule};
 use crate::client::HallClient;
 use crate::queue::EventKind;
-use crate::ui::{CallRow, CounterCard, DisplayAdapter, DisplayWindow, LineRow};
+use crate::ui::{CallRow, CounterCard, DisplayAdapter, DisplayWindow, LineRow, ResultRow};
 use motcua_hardware::audio::{Speaker, VoicePack};
 
 /// A call stays large on screen this long.
@@ -36,6 +36,9 @@ pub struct DisplayOptions {
 struct HallInfo {
     tz: Tz,
     notice: String,
+    /// Results announcements: at most every N minutes, M times per dossier.
+    results_every: u32,
+    results_times: u32,
 }
 
 /// Creates the display window and starts following the service. Call on the UI
@@ -49,11 +52,14 @@ pub fn start(
     let hall = Arc::new(Mutex::new(HallInfo {
         tz: chrono_tz::Asia::Ho_Chi_Minh,
         notice: String::new(),
+        results_every: 10,
+        results_times: 3,
     }));
     let client = HallClient::new(&opts.server, None);
     let calls = opts
         .voice
         .map(|(pack, speaker)| voice_thread(pack, speaker));
+    let results_voice = calls.clone();
 
     // The hall's name, time zone and notice, retried until the service answers.
     {
@@ -65,6 +71,8 @@ pub fn start(
                     *hall.lock().unwrap_or_else(|e| e.into_inner()) = HallInfo {
                         tz: h.time_zone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh),
                         notice: h.notice,
+                        results_every: h.results_announce_every_minutes,
+                        results_times: h.results_announce_times,
                     };
                     let _ = weak.upgrade_in_event_loop(move |ui| {
                         ui.global::<DisplayAdapter>().set_hall_name(name.into())
@@ -96,11 +104,11 @@ pub fn start(
                         EventKind::TicketCalled | EventKind::TicketRecalled
                     )
                 {
-                    let _ = calls.send(Call {
+                    let _ = calls.send(Say::Call(Call {
                         ticket: t.id,
                         number: t.number.clone(),
                         counter: t.counter.unwrap_or_default(),
-                    });
+                    }));
                 }
             }
             Update::Stale => {
@@ -123,16 +131,30 @@ pub fn start(
         need_board
     }));
 
-    // The clock, and the spotlight's flashing and fading, once a second.
+    // The clock, and the spotlight's flashing and fading, once a second; now and
+    // then, "results are ready" while results wait for pickup.
     let timer = slint::Timer::default();
     let weak = ui.as_weak();
+    let mut schedule: Option<ResultsSchedule> = None;
     timer.start(
         slint::TimerMode::Repeated,
         Duration::from_secs(1),
         move || {
             let Some(ui) = weak.upgrade() else { return };
-            let tz = hall.lock().unwrap_or_else(|e| e.into_inner()).tz;
+            let info = hall.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let tz = info.tz;
             let model = model.lock().unwrap_or_else(|e| e.into_inner());
+            if let (Some(voice), Some(m)) = (&results_voice, model.as_ref())
+                && !m.stale
+            {
+                let waiting: Vec<String> = m.board.results.iter().map(|r| r.code.clone()).collect();
+                let s = schedule.get_or_insert_with(|| {
+                    ResultsSchedule::new(info.results_every, info.results_times)
+                });
+                if s.due(&waiting, Utc::now()) {
+                    let _ = voice.send(Say::Results);
+                }
+            }
             // Only the clock and the spotlight change with time; the board is redrawn
             // when an update arrives, not every second.
             render_clock(&ui, model.as_ref(), Utc::now().with_timezone(&tz));
@@ -146,23 +168,44 @@ pub fn start(
     Ok(ui)
 }
 
-/// Plays announcements one after another on their own thread.
-fn voice_thread(pack: VoicePack, mut speaker: Box<dyn Speaker>) -> mpsc::Sender<Call> {
-    let (tx, rx) = mpsc::channel::<Call>();
+/// What the voice thread is asked to say.
+pub enum Say {
+    Call(Call),
+    /// "Results are ready, please come to the result-return counter."
+    Results,
+}
+
+/// Plays announcements one after another on their own thread; calls first, the
+/// results announcement when no call waits.
+fn voice_thread(pack: VoicePack, mut speaker: Box<dyn Speaker>) -> mpsc::Sender<Say> {
+    let (tx, rx) = mpsc::channel::<Say>();
     std::thread::Builder::new()
         .name("display-voice".into())
         .spawn(move || {
             let mut announcer = Announcer::new();
+            let mut results = false;
             loop {
-                if announcer.waiting() == 0 {
+                if announcer.waiting() == 0 && !results {
                     match rx.recv() {
-                        Ok(call) => announcer.push(call),
+                        Ok(Say::Call(call)) => announcer.push(call),
+                        Ok(Say::Results) => results = true,
                         Err(_) => return,
                     }
                 }
                 // Calls that came while the last one played join the queue first.
-                while let Ok(call) = rx.try_recv() {
-                    announcer.push(call);
+                while let Ok(say) = rx.try_recv() {
+                    match say {
+                        Say::Call(call) => announcer.push(call),
+                        Say::Results => results = true,
+                    }
+                }
+                if announcer.waiting() == 0 && results {
+                    results = false;
+                    let clips = crate::announce::results_utterance();
+                    if let Err(e) = speaker.play(&pack.wav(&pack.render(&clips))) {
+                        tracing::warn!("display: could not announce the results: {e}");
+                    }
+                    continue;
                 }
                 if let Some((call, clips)) = announcer.next_announcement()
                     && let Err(e) = speaker.play(&pack.wav(&pack.render(&clips)))
@@ -177,6 +220,17 @@ fn voice_thread(pack: VoicePack, mut speaker: Box<dyn Speaker>) -> mpsc::Sender<
         })
         .expect("a thread can be started");
     tx
+}
+
+/// A long dossier code's end, which differs from dossier to dossier and which
+/// citizens find on their receipt: "000.00.12.H27-261123-0042" → "…261123-0042".
+pub fn short_code(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    if chars.len() <= 16 {
+        return code.to_owned();
+    }
+    let tail: String = chars[chars.len() - 11..].iter().collect();
+    format!("…{tail}")
 }
 
 /// What changes with time alone: the clock, and the spotlight flashing, then fading.
@@ -204,8 +258,8 @@ pub fn render(
     let a = ui.global::<DisplayAdapter>();
     render_clock(ui, model, now);
     a.set_notice(notice.into());
-    a.set_results(ModelRc::default());
     let Some(m) = model else {
+        a.set_results(ModelRc::default());
         a.set_stale(true);
         a.set_counters(ModelRc::default());
         a.set_calls(ModelRc::default());
@@ -281,4 +335,20 @@ pub fn render(
         })
         .collect();
     a.set_lines(ModelRc::new(VecModel::from(lines)));
+    // Results waiting for pickup: masked name, code, where to go.
+    let results: Vec<ResultRow> = b
+        .results
+        .iter()
+        .map(|r| ResultRow {
+            name: r.masked_name.clone().unwrap_or_default().into(),
+            code: short_code(&r.code).into(),
+            counter: r
+                .pickup
+                .clone()
+                .or_else(|| r.pickup_counter.map(counter_name))
+                .unwrap_or_else(|| "Trả kết quả".into())
+                .into(),
+        })
+        .collect();
+    a.set_results(ModelRc::new(VecModel::from(results)));
 }

@@ -91,6 +91,12 @@ pub struct HallView {
     pub priority_groups: Vec<PriorityGroup>,
     /// The display's scrolling notice line.
     pub notice: String,
+    /// The display says "results are ready" at most this often…
+    pub results_announce_every_minutes: u32,
+    /// …and for one dossier at most this many times.
+    pub results_announce_times: u32,
+    /// The line that gives result-return tickets, when the hall has one.
+    pub return_service: Option<String>,
 }
 
 /// Waiting per line, for the board.
@@ -327,6 +333,9 @@ pub async fn hall(State(state): State<AppState>) -> Json<HallView> {
         max_recalls: config.hall.max_recalls,
         priority_groups: config.priority_groups.clone(),
         notice: config.hall.notice.clone(),
+        results_announce_every_minutes: config.dossiers.announce_every_minutes,
+        results_announce_times: config.dossiers.announce_times,
+        return_service: config.dossiers.return_service.clone(),
     })
 }
 

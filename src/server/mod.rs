@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod counter_page;
+pub mod dossiers;
 pub mod error;
 pub mod events;
 pub mod follow;
@@ -39,6 +40,8 @@ const TICK: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct AppState {
     pub hall: Arc<Hall>,
+    /// The link to the province's system, for staff.
+    pub upstream: crate::dossier::upstream::SharedStatus,
     /// Turns true when the service is stopping, so event streams end.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -52,6 +55,7 @@ pub struct AppState {
         api::call, api::recall, api::start, api::finish, api::no_show, api::transfer, api::open, api::close,
         api::report_device,
         staff::me, staff::counter_queue, staff::rate, staff::stats,
+        dossiers::public, dossiers::list, dossiers::put, dossiers::push, dossiers::upstream_status, dossiers::outbox,
         events::events,
     ),
     components(schemas(crate::queue::Change, crate::store::StoredEvent, crate::queue::EventKind, crate::stats::Stats)),
@@ -102,6 +106,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/counters/{id}/queue", get(staff::counter_queue))
         .route("/api/v1/ratings", post(staff::rate))
         .route("/api/v1/stats", get(staff::stats))
+        .route("/api/v1/dossiers", get(dossiers::list))
+        .route(
+            "/api/v1/dossiers/{code}",
+            get(dossiers::public).put(dossiers::put),
+        )
+        .route("/api/v1/upstream", get(dossiers::upstream_status))
+        .route("/api/v1/upstream/push", post(dossiers::push))
+        .route("/api/v1/outbox", get(dossiers::outbox))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -215,16 +227,60 @@ pub async fn serve(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (shutdown_tx, shutdown) = watch::channel(false);
-    let ticker = tokio::spawn(tick_forever(hall.clone()));
-    let app = router(AppState { hall, shutdown });
+    let mut tasks = vec![
+        tokio::spawn(tick_forever(hall.clone())),
+        tokio::spawn(erase_personal_data_forever(hall.clone())),
+    ];
+    let upstream = crate::dossier::upstream::SharedStatus::default();
+    if let Some(config) = hall.config().upstream.clone() {
+        tasks.push(tokio::spawn(crate::dossier::upstream::poller(
+            hall.clone(),
+            config,
+            upstream.clone(),
+        )));
+    }
+    if let Some(config) = hall.config().notify.clone() {
+        tasks.push(tokio::spawn(crate::notify::worker(hall.clone(), config)));
+    }
+    let app = router(AppState {
+        hall,
+        upstream,
+        shutdown,
+    });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             stop.await;
             let _ = shutdown_tx.send(true);
         })
         .await;
-    ticker.abort();
+    for t in tasks {
+        t.abort();
+    }
     result
+}
+
+/// How often personal data past its time is looked for.
+const RETENTION_CHECK: Duration = Duration::from_secs(3600);
+
+/// Erases citizens' names and phones `personal_data_days` after their dossier was
+/// returned or cancelled (at start, then hourly), and says how many in the log.
+async fn erase_personal_data_forever(hall: Arc<Hall>) {
+    let days = i64::from(hall.config().dossiers.personal_data_days);
+    let mut interval = tokio::time::interval(RETENTION_CHECK);
+    loop {
+        interval.tick().await;
+        let store = hall.store().clone();
+        let now = chrono::Utc::now();
+        let cutoff = now - chrono::Duration::days(days);
+        match tokio::task::spawn_blocking(move || store.erase_personal_data(cutoff, now)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(
+                "personal data erased from {n} dossiers closed more than {days} days ago"
+            ),
+            Ok(Err(e)) => tracing::warn!("personal data erasure failed, will retry: {e}"),
+            Err(e) => tracing::warn!("personal data erasure task failed: {e}"),
+        }
+    }
 }
 
 /// Starts the new day on time even when nobody takes a ticket: at midnight the

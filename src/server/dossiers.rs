@@ -1,0 +1,215 @@
+//! Dossiers over HTTP: the public, masked status by code (kiosk, phones), staff
+//! registering and updating dossiers, the province's pushes, and what staff need to
+//! watch: the outbox of messages and the link to the province.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::AppState;
+use super::api::from_store;
+use super::auth::Caller;
+use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::config::Role;
+use crate::dossier::upstream::{self, UpstreamStatus};
+use crate::dossier::{Dossier, DossierUpdate, PublicDossier, normalize_code};
+use crate::notify::{OutboxMessage, mask_phone};
+
+fn staff_only(caller: &Caller) -> Result<(), ApiError> {
+    match caller.role {
+        Role::Admin | Role::Counter => Ok(()),
+        _ => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("{} is not a staff token", caller.name),
+        )),
+    }
+}
+
+fn bad_code(message: String) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_dossier_code",
+        message,
+    )
+}
+
+/// A dossier as staff see it: the full name (they check it against the ID card),
+/// the phone masked.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct StaffDossier {
+    #[serde(flatten)]
+    pub dossier: Dossier,
+    /// Overdue without a result: the hall owes the citizen an apology letter.
+    pub overdue: bool,
+}
+
+fn for_staff(mut d: Dossier) -> StaffDossier {
+    let overdue = d.is_overdue(Utc::now());
+    d.phone = d.phone.as_deref().map(mask_phone);
+    StaffDossier {
+        dossier: d,
+        overdue,
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}", tag = "dossiers",
+    description = "A dossier's status in plain words, by the code on the appointment receipt. Public: the name is masked (\"Nguyễn Thị H.\"), no phone.",
+    params(("code" = String, Path, description = "Dossier code, e.g. 000.00.12.H27-261123-0042")),
+    responses((status = 200, description = "The dossier", body = PublicDossier),
+              (status = 404, description = "No such dossier", body = ErrorBody),
+              (status = 422, description = "Not a dossier code", body = ErrorBody)))]
+pub async fn public(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<PublicDossier>, ApiError> {
+    let code = normalize_code(&code).map_err(bad_code)?;
+    let shown = code.clone();
+    let found = from_store(&state, move |s| s.dossier(&code)).await?;
+    found.map(|d| Json(d.public(Utc::now()))).ok_or_else(|| {
+        ApiError::not_found("unknown_dossier", format!("there is no dossier {shown}"))
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Only dossiers not yet returned or cancelled (the default).
+    pub open: Option<bool>,
+    /// At most this many, latest changed first (default 200, at most 1000).
+    pub limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", params(ListQuery),
+    description = "Dossiers for staff, latest changed first, with `overdue` marked. Staff token.",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The dossiers", body = [StaffDossier]),
+              (status = 401, description = "No or unknown token", body = ErrorBody),
+              (status = 403, description = "Not a staff token", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Vec<StaffDossier>>, ApiError> {
+    staff_only(&caller)?;
+    let (open, limit) = (q.open.unwrap_or(true), q.limit.unwrap_or(200).min(1000));
+    let all = from_store(&state, move |s| s.dossiers(open, limit)).await?;
+    Ok(Json(all.into_iter().map(for_staff).collect()))
+}
+
+#[utoipa::path(put, path = "/api/v1/dossiers/{code}", tag = "dossiers", request_body = DossierUpdate,
+    description = "Registers a dossier or changes it; fields left out stay. A phone is kept only with `notify_consent`. Becoming `result_ready` puts it on the display's results panel and, with consent, queues the message to the citizen. Staff token.",
+    params(("code" = String, Path, description = "Dossier code")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The dossier as stored", body = StaffDossier),
+              (status = 401, description = "No or unknown token", body = ErrorBody),
+              (status = 403, description = "Not a staff token", body = ErrorBody),
+              (status = 422, description = "A bad code, phone or text", body = ErrorBody)))]
+pub async fn put(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(mut update): ApiJson<DossierUpdate>,
+) -> Result<Json<StaffDossier>, ApiError> {
+    staff_only(&caller)?;
+    let code = normalize_code(&code).map_err(bad_code)?;
+    if !update.code.is_empty() && normalize_code(&update.code).ok().as_ref() != Some(&code) {
+        return Err(bad_code(
+            "the code in the body is not the one in the path".into(),
+        ));
+    }
+    update.code = code;
+    let hall = state.hall.clone();
+    let source = format!("staff:{}", caller.name);
+    let (dossier, _) =
+        tokio::task::spawn_blocking(move || hall.save_dossier(&update, &source, Utc::now()))
+            .await
+            .map_err(|e| ApiError::internal(format!("dossier task failed: {e}")))??;
+    Ok(Json(for_staff(dossier)))
+}
+
+/// What a push did.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct PushResult {
+    pub applied: u64,
+    pub skipped: u64,
+}
+
+#[utoipa::path(post, path = "/api/v1/upstream/push", tag = "dossiers", request_body = Object,
+    description = "The province's system pushes changes: one item, a list, or a page (`{\"items\": [...]}`) in the shape the `[upstream.fields]` config maps. Items that cannot be read are skipped and counted; the rest are applied. Admin token.",
+    security(("bearer" = [])),
+    responses((status = 200, description = "What was applied", body = PushResult),
+              (status = 401, description = "No or unknown token", body = ErrorBody),
+              (status = 403, description = "Not an admin token", body = ErrorBody),
+              (status = 422, description = "No items in the body", body = ErrorBody)))]
+pub async fn push(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<PushResult>, ApiError> {
+    if caller.role != Role::Admin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "pushes need an admin token",
+        ));
+    }
+    let fields = state
+        .hall
+        .config()
+        .upstream
+        .as_ref()
+        .map(|u| u.fields.clone())
+        .unwrap_or_default();
+    let tz = state.hall.config().hall.time_zone;
+    let (updates, _) = upstream::parse_page(&fields, &body, tz)
+        .map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_items", m))?;
+    let hall = state.hall.clone();
+    let (applied, skipped) = tokio::task::spawn_blocking(move || upstream::apply(&hall, updates))
+        .await
+        .map_err(|e| ApiError::internal(format!("push task failed: {e}")))?;
+    {
+        let mut s = state.upstream.lock().unwrap_or_else(|e| e.into_inner());
+        s.last_success_at = Some(Utc::now());
+        s.applied += applied;
+        s.skipped += skipped;
+    }
+    Ok(Json(PushResult { applied, skipped }))
+}
+
+#[utoipa::path(get, path = "/api/v1/upstream", tag = "dossiers",
+    description = "The link to the province's system: when it last answered, the last error, the cursor. Staff token.",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The link's state", body = UpstreamStatus)))]
+pub async fn upstream_status(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<UpstreamStatus>, ApiError> {
+    staff_only(&caller)?;
+    Ok(Json(
+        state
+            .upstream
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "dossiers",
+    description = "Messages to citizens: unsent (with the last error) first, then the latest sent. Phones masked. Staff token.",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The messages", body = [OutboxMessage])))]
+pub async fn outbox(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<OutboxMessage>>, ApiError> {
+    staff_only(&caller)?;
+    let mut all = from_store(&state, |s| s.outbox(200)).await?;
+    for m in &mut all {
+        m.phone = m.phone.as_deref().map(mask_phone);
+    }
+    Ok(Json(all))
+}
