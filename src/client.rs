@@ -190,10 +190,22 @@ impl HallClient {
     }
 }
 
-/// What the kiosk shows for a dossier: its status in plain words.
+/// What the kiosk shows for a dossier: its status in plain words, and whether its
+/// result waits for pickup.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct DossierStatus {
+    #[serde(default)]
+    pub code: String,
+    /// `result_ready` when the result can be collected.
+    #[serde(default)]
+    pub status: String,
     pub status_text: Localized,
+}
+
+impl DossierStatus {
+    pub fn ready(&self) -> bool {
+        self.status == "result_ready"
+    }
 }
 
 impl HallClient {
@@ -204,6 +216,12 @@ impl HallClient {
             .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
             .collect();
         self.get(&format!("/api/v1/dossiers/{code}")).await
+    }
+
+    /// A result-return ticket for a dossier whose result is ready (the hall's return line).
+    pub async fn issue_return(&self, dossier: &str) -> Result<TicketView, ClientError> {
+        let body = serde_json::json!({ "dossier": dossier });
+        Self::answer(self.post_json("/api/v1/tickets", Some(body)).send().await).await
     }
 }
 

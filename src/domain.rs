@@ -122,6 +122,9 @@ pub struct Ticket {
     /// The citizen's rating of the service, once given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<Rating>,
+    /// For a result-return ticket: the dossier whose result is collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dossier: Option<String>,
 }
 
 /// How satisfied a citizen was, on the four-button pad's scale. Halls report the

@@ -159,6 +159,22 @@ fn every_screen_renders_at_every_size() {
             );
             shots.push(("lookup", lookup));
 
+            let mut ready = morning().0;
+            ready.lang = lang;
+            ready.key("000.00.12.H27-261124-0042\n");
+            ready.looked_up_dossier(
+                "000.00.12.H27-261124-0042",
+                Ok(motcua::client::DossierStatus {
+                    code: "000.00.12.H27-261124-0042".into(),
+                    status: "result_ready".into(),
+                    status_text: Localized::new(
+                        "Hồ sơ đã có kết quả. Mời ông/bà đến Quầy 8 nhận kết quả, mang theo giấy hẹn.",
+                        "The result is ready. Please collect it at Quầy 8; bring your receipt.",
+                    ),
+                }),
+            );
+            shots.push(("lookup-ready", ready));
+
             let mut procedures = morning().0;
             procedures.lang = lang;
             procedures.open_procedures();

@@ -139,11 +139,7 @@ pub fn parse_item(f: &UpstreamFields, item: &Value, tz: Tz) -> Result<DossierUpd
 
 /// The items of a page (or of a push: one item, a list, or `{items: [...]}`), each
 /// parsed or refused on its own, and the page's cursor.
-pub fn parse_page(
-    f: &UpstreamFields,
-    body: &Value,
-    tz: Tz,
-) -> Result<Page, String> {
+pub fn parse_page(f: &UpstreamFields, body: &Value, tz: Tz) -> Result<Page, String> {
     let items: Vec<&Value> = match (body, at(body, &f.items)) {
         (_, Some(Value::Array(items))) => items.iter().collect(),
         (Value::Array(items), _) => items.iter().collect(),

@@ -121,6 +121,7 @@ fn wire(ui: &KioskWindow) {
             Vec::new()
         })
     });
+    a.on_take_return_ticket(|| act(|k| k.take_return_ticket()));
     a.on_open_lookup(|| {
         act(|k| {
             k.open_lookup();
@@ -204,6 +205,16 @@ impl Ctx {
                         });
                     });
                 }
+                Effect::IssueReturn(dossier) => {
+                    let client = self.client.clone();
+                    self.rt.spawn(async move {
+                        let result = client.issue_return(&dossier).await;
+                        back(move |c| {
+                            let effects = c.kiosk.borrow_mut().issued(result);
+                            c.apply(effects);
+                        });
+                    });
+                }
                 Effect::Print(ticket) => self.print(*ticket),
                 Effect::Refresh => {
                     let client = self.client.clone();
@@ -256,9 +267,9 @@ impl Ctx {
                 Effect::Lookup(code) => {
                     let client = self.client.clone();
                     self.rt.spawn(async move {
-                        let result = client.dossier(&code).await.map(|d| d.status_text);
+                        let result = client.dossier(&code).await;
                         back(move |c| {
-                            c.kiosk.borrow_mut().looked_up(&code, result);
+                            c.kiosk.borrow_mut().looked_up_dossier(&code, result);
                             c.render();
                         });
                     });
@@ -321,7 +332,7 @@ impl Ctx {
             waiting_ahead: t.waiting_ahead,
             estimated_wait_minutes: t.estimated_wait_s.map(|s| s.div_ceil(60) as u32),
             follow_url: Some(self.follow_url(t)),
-            dossier_code: None,
+            dossier_code: t.ticket.dossier.clone(),
             footer: "Vui lòng chờ gọi số; quá lượt vui lòng lấy số mới.".into(),
         }
     }
@@ -454,6 +465,7 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
         a.set_ticket_qr(qr.unwrap_or_default());
     }
     a.set_lookup_input(k.lookup_input.clone().into());
+    a.set_lookup_ready(k.lookup_ready.is_some());
     a.set_lookup_result(
         k.lookup_result
             .as_ref()

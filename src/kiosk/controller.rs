@@ -81,6 +81,8 @@ pub enum Effect {
     },
     Print(Box<TicketView>),
     Lookup(String),
+    /// A result-return ticket for this dossier.
+    IssueReturn(String),
     Refresh,
     /// Tell the hall service how the printer is, so staff see it.
     ReportPrinter(Health),
@@ -116,6 +118,8 @@ pub struct Kiosk {
     pub notice: Option<Localized>,
     pub lookup_input: String,
     pub lookup_result: Option<Localized>,
+    /// The dossier looked up has its result ready: one tap gives a return ticket.
+    pub lookup_ready: Option<String>,
     pub procedures: Vec<Procedure>,
     /// On the procedures screen: the line chosen, then the procedure chosen.
     pub procedure_line: Option<String>,
@@ -148,6 +152,7 @@ impl Kiosk {
             notice: None,
             lookup_input: String::new(),
             lookup_result: None,
+            lookup_ready: None,
             procedures: Vec::new(),
             procedure_line: None,
             procedure: None,
@@ -174,6 +179,7 @@ impl Kiosk {
         self.issued = None;
         self.lookup_input.clear();
         self.lookup_result = None;
+        self.lookup_ready = None;
         self.procedure_line = None;
         self.procedure = None;
     }
@@ -373,6 +379,7 @@ impl Kiosk {
             self.screen = Screen::Lookup;
             self.lookup_input.clear();
             self.lookup_result = None;
+            self.lookup_ready = None;
         }
     }
 
@@ -389,10 +396,13 @@ impl Kiosk {
                 '\n' | '\r' if !self.lookup_input.is_empty() => {
                     self.screen = Screen::Lookup;
                     self.lookup_result = None;
+                    self.lookup_ready = None;
                     effects.push(Effect::Lookup(self.lookup_input.clone()));
                 }
                 '\u{8}' | '\u{7f}' => {
                     self.lookup_input.pop();
+                    // A changed code is not the dossier whose result was offered.
+                    self.lookup_ready = None;
                 }
                 c if (c.is_ascii_alphanumeric() || c == '.' || c == '-')
                     && self.lookup_input.len() < MAX_CODE_LEN =>
@@ -401,12 +411,43 @@ impl Kiosk {
                         self.screen = Screen::Lookup;
                         self.lookup_result = None;
                     }
+                    self.lookup_ready = None;
                     self.lookup_input.push(c.to_ascii_uppercase());
                 }
                 _ => {}
             }
         }
         effects
+    }
+
+    /// The answer to a dossier lookup, with whether its result waits for pickup.
+    pub fn looked_up_dossier(
+        &mut self,
+        code: &str,
+        result: Result<crate::client::DossierStatus, ClientError>,
+    ) {
+        self.lookup_ready = match &result {
+            Ok(d) if d.ready() => Some(if d.code.is_empty() {
+                code.to_owned()
+            } else {
+                d.code.clone()
+            }),
+            _ => None,
+        };
+        self.looked_up(code, result.map(|d| d.status_text));
+    }
+
+    /// A tap on "Lấy số nhận kết quả" after a lookup found the result ready.
+    pub fn take_return_ticket(&mut self) -> Vec<Effect> {
+        self.touched();
+        if self.busy || self.screen != Screen::Lookup {
+            return Vec::new();
+        }
+        let Some(code) = self.lookup_ready.clone() else {
+            return Vec::new();
+        };
+        self.busy = true;
+        vec![Effect::IssueReturn(code)]
     }
 
     /// The answer to a dossier lookup: its status in plain words, or why there is none.

@@ -49,6 +49,7 @@ fn ticket(number: &str) -> TicketView {
             recalls: 0,
             transfers: 0,
             rating: None,
+            dossier: None,
         },
         waiting_ahead: Some(3),
         estimated_wait_s: Some(450),
@@ -269,4 +270,38 @@ fn procedures_are_browsed_line_then_procedure_and_back() {
         Screen::Home,
         "no catalogue, no procedures screen"
     );
+}
+
+#[test]
+fn a_ready_result_gives_a_return_ticket_in_one_tap() {
+    let mut k = kiosk(false);
+    k.key("000.00.12.h27-261124-0042\n");
+    // Not ready: no return ticket offered.
+    k.looked_up_dossier(
+        "000.00.12.H27-261124-0042",
+        Ok(crate::client::DossierStatus {
+            code: "000.00.12.H27-261124-0042".into(),
+            status: "in_progress".into(),
+            status_text: Localized::new("Hồ sơ đang được xử lý.", "Being handled."),
+        }),
+    );
+    assert_eq!(k.lookup_ready, None);
+    assert_eq!(k.take_return_ticket(), vec![]);
+    k.looked_up_dossier(
+        "000.00.12.H27-261124-0042",
+        Ok(crate::client::DossierStatus {
+            code: "000.00.12.H27-261124-0042".into(),
+            status: "result_ready".into(),
+            status_text: Localized::new("Hồ sơ đã có kết quả.", "The result is ready."),
+        }),
+    );
+    assert_eq!(
+        k.take_return_ticket(),
+        vec![Effect::IssueReturn("000.00.12.H27-261124-0042".into())]
+    );
+    assert_eq!(k.take_return_ticket(), vec![], "a second tap waits");
+    // Typing another code forgets the offer.
+    k.busy = false;
+    k.key("\u{8}");
+    assert_eq!(k.lookup_ready, None);
 }

@@ -33,6 +33,13 @@ pub enum Command {
         service: String,
         priority: Option<String>,
     },
+    /// A result-return ticket for a dossier whose result is ready: in the hall's
+    /// return line, for the counter that holds the result when there is one.
+    IssueReturn {
+        service: String,
+        dossier: String,
+        counter: Option<CounterId>,
+    },
     /// Finish the counter's current ticket, if any, and call the next one.
     Call {
         counter: CounterId,
@@ -483,6 +490,24 @@ impl Queue {
     ) -> Result<Vec<Change>, QueueError> {
         match command {
             Command::Issue { service, priority } => self.issue(service, priority.as_deref(), now),
+            Command::IssueReturn {
+                service,
+                dossier,
+                counter,
+            } => {
+                let mut changes = self.issue(service, None, now)?;
+                if let Some(t) = changes.last_mut().and_then(|c| c.ticket.as_mut()) {
+                    t.dossier = Some(dossier.clone());
+                    // Only a counter that serves the return line may be named, so
+                    // the ticket cannot wait for a counter that never calls it.
+                    t.target_counter = counter.filter(|c| {
+                        self.config
+                            .counter(*c)
+                            .is_some_and(|k| k.services.contains(service))
+                    });
+                }
+                Ok(changes)
+            }
             Command::Call { counter } => self.call(*counter, now),
             Command::Recall { counter } => self.recall(*counter, now),
             Command::Start { counter } => self.start(*counter, now),
@@ -569,6 +594,7 @@ impl Queue {
             recalls: 0,
             transfers: 0,
             rating: None,
+            dossier: None,
         };
         Ok(vec![Change::ticket(EventKind::TicketIssued, now, ticket)])
     }

@@ -132,8 +132,12 @@ pub struct Board {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
-    /// Service code, e.g. "HT".
+    /// Service code, e.g. "HT". With `dossier`, the hall's return line by default.
+    #[serde(default)]
     pub service: String,
+    /// A dossier whose result is ready: gives a result-return ticket for it.
+    #[serde(default)]
+    pub dossier: Option<String>,
     /// Priority group code, e.g. "elderly"; see `GET /api/v1/hall`.
     #[serde(default)]
     pub priority: Option<String>,
@@ -373,9 +377,19 @@ pub async fn issue(
     ApiJson(req): ApiJson<IssueRequest>,
 ) -> Result<Response, ApiError> {
     caller.may_issue()?;
-    let command = Command::Issue {
-        service: req.service,
-        priority: req.priority,
+    let command = match req.dossier {
+        None if req.service.is_empty() => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_service",
+                "say which `service` the ticket is for",
+            ));
+        }
+        None => Command::Issue {
+            service: req.service,
+            priority: req.priority,
+        },
+        Some(code) => return_ticket(&state, req.service, &code).await?,
     };
     let mut view = run(&state, command, |q, events| {
         let id = events.last()?.change.ticket.as_ref()?.id;
@@ -392,6 +406,55 @@ pub async fn issue(
         Json(view),
     )
         .into_response())
+}
+
+/// The command for a result-return ticket, once the dossier is found ready.
+async fn return_ticket(state: &AppState, service: String, code: &str) -> Result<Command, ApiError> {
+    use crate::dossier::{DossierStatus, normalize_code};
+    let code = normalize_code(code)
+        .map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_dossier_code", m))?;
+    let service = if service.is_empty() {
+        state
+            .hall
+            .config()
+            .dossiers
+            .return_service
+            .clone()
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_service",
+                    "this hall has no result-return line ([dossiers] return_service); say which `service`",
+                )
+            })?
+    } else {
+        service
+    };
+    let key = code.clone();
+    let dossier = from_store(state, move |s| s.dossier(&key))
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found("unknown_dossier", format!("there is no dossier {code}"))
+        })?;
+    if dossier.status != DossierStatus::ResultReady {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "result_not_ready",
+            format!(
+                "dossier {code} is {}, not ready for pickup",
+                dossier.status.as_str()
+            ),
+        )
+        .citizen(
+            "Hồ sơ chưa có kết quả để nhận. Xin hỏi cán bộ tại quầy.".into(),
+            "The result is not ready for pickup. Please ask at a counter.".into(),
+        ));
+    }
+    Ok(Command::IssueReturn {
+        service,
+        dossier: code,
+        counter: dossier.pickup_counter,
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",

@@ -59,7 +59,7 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message)
     }
 
-    fn citizen(mut self, vi: String, en: String) -> Self {
+    pub fn citizen(mut self, vi: String, en: String) -> Self {
         self.citizen_message = Some(Localized { vi, en: Some(en) });
         self
     }

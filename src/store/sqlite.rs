@@ -88,6 +88,10 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (sent_at, next_at);
 "#,
+    // Result-return tickets name their dossier.
+    r#"
+ALTER TABLE tickets ADD COLUMN dossier TEXT;
+"#,
 ];
 
 pub struct SqliteStore {
@@ -159,7 +163,7 @@ fn lock(m: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
 
 const TICKET_COLUMNS: &str = "id, day, issued_service, seq, number, service, priority, status, \
      issued_at, called_at, last_called_at, started_at, finished_at, counter, target_counter, \
-     recalls, transfers, rating";
+     recalls, transfers, rating, dossier";
 
 fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
     let status: String = r.get(7)?;
@@ -198,19 +202,20 @@ fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
                 )
             })?),
         },
+        dossier: r.get(18)?,
     })
 }
 
 fn put_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
     conn.prepare_cached(&format!(
         "INSERT INTO tickets ({TICKET_COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
          ON CONFLICT (id) DO UPDATE SET service = excluded.service, priority = excluded.priority, \
          status = excluded.status, called_at = excluded.called_at, \
          last_called_at = excluded.last_called_at, started_at = excluded.started_at, \
          finished_at = excluded.finished_at, counter = excluded.counter, \
          target_counter = excluded.target_counter, recalls = excluded.recalls, \
-         transfers = excluded.transfers, rating = excluded.rating"
+         transfers = excluded.transfers, rating = excluded.rating, dossier = excluded.dossier"
     ))?
     .execute(params![
         t.id,
@@ -233,6 +238,7 @@ fn put_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
         t.rating
             .as_ref()
             .map(|r| serde_json::to_string(r).expect("a rating encodes")),
+        t.dossier,
     ])?;
     Ok(())
 }
