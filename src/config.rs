@@ -101,6 +101,9 @@ pub struct Upstream {
     pub auth_env: Option<String>,
     #[serde(default = "default_interval")]
     pub interval_seconds: u64,
+    /// How long one request may take before it counts as failed.
+    #[serde(default = "default_upstream_timeout")]
+    pub timeout_seconds: u64,
     #[serde(default = "default_page_size")]
     pub page_size: u32,
     /// Where each field is in an item (dotted paths); defaults are the proposed shape.
@@ -113,6 +116,9 @@ fn default_changes_path() -> String {
 }
 fn default_interval() -> u64 {
     60
+}
+fn default_upstream_timeout() -> u64 {
+    20
 }
 fn default_page_size() -> u32 {
     200
@@ -178,6 +184,13 @@ pub struct Notify {
     /// Take the diacritics off the filled-in words too (default true, for SMS).
     #[serde(default = "yes")]
     pub plain_ascii: bool,
+    /// The first retry waits this long; each next one twice as long, up to an hour.
+    #[serde(default = "default_retry")]
+    pub retry_seconds: u64,
+}
+
+fn default_retry() -> u64 {
+    10
 }
 
 fn default_template() -> String {
@@ -664,11 +677,14 @@ fn validate(file: File) -> Result<Config, String> {
     let upstream = file.upstream;
     if let Some(u) = &upstream {
         check_url(&u.base_url, "upstream.base_url")?;
-        if u.interval_seconds < 5 {
+        if u.interval_seconds < 1 {
             return Err(
-                "upstream.interval_seconds must be at least 5: never flood the province's system"
+                "upstream.interval_seconds must be at least 1: never flood the province's system"
                     .into(),
             );
+        }
+        if !(1..=300).contains(&u.timeout_seconds) {
+            return Err("upstream.timeout_seconds must be 1 to 300".into());
         }
         if !(1..=1000).contains(&u.page_size) {
             return Err("upstream.page_size must be 1 to 1000".into());
@@ -679,6 +695,9 @@ fn validate(file: File) -> Result<Config, String> {
         check_url(&n.webhook_url, "notify.webhook_url")?;
         if n.template.trim().is_empty() {
             return Err("notify.template is empty".into());
+        }
+        if !(1..=3600).contains(&n.retry_seconds) {
+            return Err("notify.retry_seconds must be 1 to 3600".into());
         }
     }
     Ok(Config {

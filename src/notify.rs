@@ -48,9 +48,10 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
 }
 
-/// Retries wait 10 s, 20 s, 40 s … up to an hour.
-pub fn backoff(attempts: u32) -> chrono::Duration {
-    let secs = 10i64.saturating_mul(1i64 << attempts.min(12));
+/// Retries wait `base`, twice that, four times … up to an hour.
+pub fn backoff(base_secs: u64, attempts: u32) -> chrono::Duration {
+    let base = i64::try_from(base_secs).unwrap_or(3600);
+    let secs = base.saturating_mul(1i64 << attempts.saturating_sub(1).min(12));
     chrono::Duration::seconds(secs.min(3600))
 }
 
@@ -164,6 +165,7 @@ pub async fn worker(hall: Arc<Hall>, config: Notify) {
         .timeout(Duration::from_secs(15))
         .build()
         .expect("an HTTP client can be built");
+    let retry = config.retry_seconds;
     loop {
         let store = hall.store().clone();
         let due = tokio::task::spawn_blocking(move || store.outbox_due(Utc::now(), 20))
@@ -179,7 +181,7 @@ pub async fn worker(hall: Arc<Hall>, config: Notify) {
                 Sent::Ok => store.outbox_sent(id, Utc::now()),
                 Sent::Retry(error) => {
                     tracing::warn!("message {id} not sent (attempt {attempts}): {error}");
-                    store.outbox_failed(id, &error, Utc::now() + backoff(attempts))
+                    store.outbox_failed(id, &error, Utc::now() + backoff(retry, attempts))
                 }
             })
             .await;
@@ -203,8 +205,8 @@ mod tests {
             "Quay 8 – Tra ket qua, Duc"
         );
         assert_eq!(mask_phone("0912345678"), "0912 xxx 678");
-        assert_eq!(backoff(0), chrono::Duration::seconds(10));
-        assert_eq!(backoff(2), chrono::Duration::seconds(40));
-        assert_eq!(backoff(30), chrono::Duration::seconds(3600));
+        assert_eq!(backoff(10, 1), chrono::Duration::seconds(10));
+        assert_eq!(backoff(10, 3), chrono::Duration::seconds(40));
+        assert_eq!(backoff(10, 30), chrono::Duration::seconds(3600));
     }
 }

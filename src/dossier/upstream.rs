@@ -181,7 +181,7 @@ pub fn apply(hall: &Hall, updates: Vec<Result<DossierUpdate, String>>) -> (u64, 
 pub async fn poller(hall: Arc<Hall>, config: Upstream, status: SharedStatus) {
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(20))
+        .timeout(Duration::from_secs(config.timeout_seconds))
         .build()
         .expect("an HTTP client can be built");
     let auth = config

@@ -120,6 +120,8 @@ impl SqliteStore {
         let writer = Connection::open(&path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         writer.pragma_update(None, "synchronous", "FULL")?;
+        // Erased personal data is overwritten in the file, not merely unlinked.
+        writer.pragma_update(None, "secure_delete", "ON")?;
         writer.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&writer)?;
         let reader = Connection::open(&path)?;
@@ -456,6 +458,10 @@ impl Store for SqliteStore {
             )?;
         }
         tx.commit()?;
+        if !codes.is_empty() {
+            // The old pages also sit in the write-ahead log until it is checkpointed.
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
         Ok(codes.len())
     }
 

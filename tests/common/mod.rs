@@ -122,6 +122,11 @@ impl Service {
         Service::launch(dir, &format!("127.0.0.1:{port}"), &[])
     }
 
+    /// Starts a service on `dir` at a given port with extra environment variables.
+    pub fn start_with_env_on(dir: &Path, port: u16, env: &[(&str, &str)]) -> Service {
+        Service::launch(dir, &format!("127.0.0.1:{port}"), env)
+    }
+
     /// Starts a service on `dir` with extra environment variables.
     pub fn start_with_env(dir: &Path, env: &[(&str, &str)]) -> Service {
         Service::launch(dir, "127.0.0.1:0", env)
