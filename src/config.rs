@@ -308,6 +308,10 @@ pub struct Counter {
     pub services: Vec<String>,
     /// Open when the service first starts with an empty data dir.
     pub initially_open: bool,
+    /// The counter's receipt printer (`tcp:HOST:9100`, `usb:…`, `sim:DIR`), if it has one.
+    pub printer: Option<String>,
+    /// That printer's paper width in millimetres (58 or 80).
+    pub paper_mm: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -405,6 +409,13 @@ struct FileCounter {
     services: Vec<String>,
     #[serde(default = "yes")]
     open: bool,
+    printer: Option<String>,
+    #[serde(default = "default_paper")]
+    paper: u32,
+}
+
+fn default_paper() -> u32 {
+    80
 }
 
 fn yes() -> bool {
@@ -585,11 +596,19 @@ fn validate(file: File) -> Result<Config, String> {
                 ));
             }
         }
+        if let Some(spec) = &c.printer {
+            spec.parse::<motcua_hardware::printer::PrinterSpec>()
+                .map_err(|e| format!("{at}.printer {spec:?}: {e}"))?;
+        }
+        motcua_hardware::printer::paper_dots(c.paper)
+            .map_err(|e| format!("{at}.paper {}: {e}", c.paper))?;
         counters.push(Counter {
             id: c.id,
             name: c.name.unwrap_or_else(|| format!("Quầy {}", c.id)),
             services: c.services,
             initially_open: c.open,
+            printer: c.printer,
+            paper_mm: c.paper,
         });
     }
 

@@ -118,7 +118,8 @@ async fn serve(app: Router) -> String {
     format!("http://{addr}")
 }
 
-fn config(province: &str, gateway: &str, retention_days: u32) -> String {
+fn config(province: &str, gateway: &str, retention_days: u32, printer: &std::path::Path) -> String {
+    let printer = printer.display();
     format!(
         r#"{}
 [[services]]
@@ -130,6 +131,7 @@ name = {{ vi = "Trả kết quả", en = "Result return" }}
 id = 8
 name = "Quầy 8"
 services = ["TKQ"]
+printer = "sim:{printer}"
 
 [[counters]]
 id = 9
@@ -238,7 +240,7 @@ async fn a_ready_result_reaches_the_display_the_phone_once_and_the_kiosk() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("hall.toml"),
-        config(&province_url, &gateway_url, 30),
+        config(&province_url, &gateway_url, 30, &dir.path().join("printer")),
     )
     .unwrap();
     let port = free_port();
@@ -437,7 +439,7 @@ async fn staff_register_dossiers_and_retention_erases_personal_data() {
     let closed = format!("http://127.0.0.1:{}", free_port());
     std::fs::write(
         dir.path().join("hall.toml"),
-        config(&closed, &gateway_url, 0),
+        config(&closed, &gateway_url, 0, &dir.path().join("printer")),
     )
     .unwrap();
     let svc = Service::start_on(dir.path());

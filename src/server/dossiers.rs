@@ -18,6 +18,7 @@ use crate::config::Role;
 use crate::dossier::upstream::{self, UpstreamStatus};
 use crate::dossier::{Dossier, DossierUpdate, PublicDossier, normalize_code};
 use crate::notify::{OutboxMessage, mask_phone};
+use motcua_hardware::printer::layout::ReceiptPrint;
 
 fn staff_only(caller: &Caller) -> Result<(), ApiError> {
     match caller.role {
@@ -212,4 +213,114 @@ pub async fn outbox(
         m.phone = m.phone.as_deref().map(mask_phone);
     }
     Ok(Json(all))
+}
+
+/// Where to print an appointment receipt.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptRequest {
+    /// The counter whose printer prints it; a counter token's own by default.
+    #[serde(default)]
+    pub counter: Option<crate::domain::CounterId>,
+}
+
+/// What the printer said.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ReceiptResult {
+    pub printer: String,
+    /// `ready`, `paper_low`, …: the printer after the job.
+    pub condition: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/receipt", tag = "dossiers", request_body = ReceiptRequest,
+    description = "Prints the appointment receipt (phiếu hẹn trả kết quả) at a counter's printer (`printer =` under that `[[counters]]`), with the dossier code as a QR code the kiosk's scanner reads. Staff token.",
+    params(("code" = String, Path, description = "Dossier code")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Printed", body = ReceiptResult),
+              (status = 404, description = "No such dossier or counter", body = ErrorBody),
+              (status = 409, description = "The counter has no printer", body = ErrorBody),
+              (status = 503, description = "The printer cannot print now (paper out, offline…)", body = ErrorBody)))]
+pub async fn receipt(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(req): ApiJson<ReceiptRequest>,
+) -> Result<Json<ReceiptResult>, ApiError> {
+    use motcua_hardware::printer::{EscPosPrinter, PrinterSpec, layout, paper_dots};
+    staff_only(&caller)?;
+    let Some(counter_id) = req.counter.or(caller.counter) else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_counter",
+            "say at which `counter` to print",
+        ));
+    };
+    caller.may_act_on(counter_id)?;
+    let config = state.hall.config().clone();
+    let counter = config.counter(counter_id).cloned().ok_or_else(|| {
+        ApiError::not_found(
+            "unknown_counter",
+            format!("there is no counter {counter_id}"),
+        )
+    })?;
+    let spec = counter.printer.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "no_printer",
+            format!("{} has no printer in the config", counter.name),
+        )
+    })?;
+    let code = normalize_code(&code).map_err(bad_code)?;
+    let key = code.clone();
+    let dossier = from_store(&state, move |s| s.dossier(&key))
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found("unknown_dossier", format!("there is no dossier {code}"))
+        })?;
+    let tz = config.hall.time_zone;
+    let when = |t: Option<chrono::DateTime<Utc>>| {
+        t.map(|t| t.with_timezone(&tz).format("%H:%M %d/%m/%Y").to_string())
+            .unwrap_or_else(|| "—".into())
+    };
+    let paper = ReceiptPrint {
+        hall_name: config.hall.name.clone(),
+        dossier_code: dossier.code.clone(),
+        procedure: dossier.procedure_name.clone(),
+        // The receipt is the citizen's own paper: the full name belongs on it.
+        citizen_name: dossier.citizen_name.clone().unwrap_or_default(),
+        received_at: when(dossier.received_at),
+        due_at: when(
+            dossier
+                .apology
+                .as_ref()
+                .and_then(|a| a.new_due_at)
+                .or(dossier.due_at),
+        ),
+        return_place: dossier
+            .pickup
+            .clone()
+            .unwrap_or_else(|| "Bộ phận trả kết quả".into()),
+        lookup_url: None,
+        footer: "Quét mã QR tại kiosk để xem hồ sơ đã có kết quả chưa.".into(),
+    };
+    let (printer, condition) = tokio::task::spawn_blocking(move || {
+        let spec: PrinterSpec = spec.parse().map_err(|e: String| (spec.clone(), e))?;
+        let width = paper_dots(counter.paper_mm).map_err(|e| (format!("{spec:?}"), e))?;
+        let mut printer =
+            EscPosPrinter::open(&spec, width).map_err(|e| (format!("{spec:?}"), e.to_string()))?;
+        let health = printer
+            .print(&layout::receipt(&paper, width))
+            .map_err(|e| (printer.describe(), e.to_string()))?;
+        Ok::<_, (String, String)>((printer.describe(), health.code().to_owned()))
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("print task failed: {e}")))?
+    .map_err(|(printer, e)| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "printer_unavailable",
+            format!("the receipt did not print on {printer}: {e}"),
+        )
+    })?;
+    Ok(Json(ReceiptResult { printer, condition }))
 }

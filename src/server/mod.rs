@@ -55,7 +55,7 @@ pub struct AppState {
         api::call, api::recall, api::start, api::finish, api::no_show, api::transfer, api::open, api::close,
         api::report_device,
         staff::me, staff::counter_queue, staff::rate, staff::stats,
-        dossiers::public, dossiers::list, dossiers::put, dossiers::push, dossiers::upstream_status, dossiers::outbox,
+        dossiers::public, dossiers::list, dossiers::put, dossiers::push, dossiers::upstream_status, dossiers::outbox, dossiers::receipt,
         events::events,
     ),
     components(schemas(crate::queue::Change, crate::store::StoredEvent, crate::queue::EventKind, crate::stats::Stats)),
@@ -111,6 +111,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/dossiers/{code}",
             get(dossiers::public).put(dossiers::put),
         )
+        .route("/api/v1/dossiers/{code}/receipt", post(dossiers::receipt))
         .route("/api/v1/upstream", get(dossiers::upstream_status))
         .route("/api/v1/upstream/push", post(dossiers::push))
         .route("/api/v1/outbox", get(dossiers::outbox))
