@@ -116,6 +116,42 @@ async fn staff_run_their_counter_from_the_browser() {
     assert_eq!(b1_now["status"], "called");
     other.close().await;
 
+    // Dossiers at the counter: register one, mark its result ready here; an overdue
+    // one (registered through the API) shows for staff.
+    let code = "000.00.12.H27-261124-0042";
+    staff.type_into("#d-code", &code.to_lowercase()).await;
+    staff.type_into("#d-procedure", "Đăng ký khai sinh").await;
+    staff.type_into("#d-name", "Trần Văn Ánh").await;
+    staff.click("#dossier-form button[type=submit]").await;
+    staff
+        .wait_text("#d-message", &format!("Đã lưu hồ sơ {code}"))
+        .await;
+    staff.click("[data-status=result_ready]").await;
+    staff.wait_text("#ready-list", code).await;
+    let public = get(&c, &svc.url(&format!("/api/v1/dossiers/{code}")))
+        .await
+        .1;
+    assert_eq!(public["status"], "result_ready");
+    assert_eq!(public["pickup"], "Quầy 1");
+    assert_eq!(public["masked_name"], "Trần Văn Á.");
+    let late = c
+        .put(svc.url("/api/v1/dossiers/H23.45-231123-0001"))
+        .bearer_auth(ADMIN)
+        .json(
+            &serde_json::json!({"procedure_name": "Chứng thực", "citizen_name": "Lò Văn Ửng",
+                                  "due_at": "2026-01-05T09:00:00Z"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status().as_u16(), 200);
+    staff.wait_text("#overdue-list", "H23.45-231123-0001").await;
+    staff
+        .script("document.getElementById('dossiers').scrollIntoView()")
+        .await;
+    staff.screenshot(&shot("dossiers")).await;
+    staff.script("window.scrollTo(0, 0)").await;
+
     // The service goes away: the page says so, and a press is explained, not lost.
     svc.crash();
     staff.wait_text("#link", "Mất kết nối").await;

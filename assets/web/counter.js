@@ -8,8 +8,13 @@ const COUNTER_KEY = "motcua.counter.id";
 const EVENTS = [
   "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.finished",
   "ticket.no_show", "ticket.transferred", "ticket.expired", "ticket.rated",
-  "counter.opened", "counter.closed", "day.started", "stream.reset",
+  "counter.opened", "counter.closed", "day.started", "stream.reset", "dossier.updated",
 ];
+const DOSSIER_STATUS = {
+  received: "Đã tiếp nhận", in_progress: "Đang xử lý", needs_documents: "Cần bổ sung giấy tờ",
+  needs_payment: "Chờ nộp phí", result_ready: "Đã có kết quả", returned: "Đã trả kết quả",
+  cancelled: "Dừng xử lý",
+};
 const LEVELS = {
   very_satisfied: "Rất hài lòng", satisfied: "Hài lòng",
   neutral: "Bình thường", unsatisfied: "Không hài lòng",
@@ -80,6 +85,11 @@ function inWords(e) {
     already_rated: "Lượt phục vụ này đã được đánh giá.",
     storage_unavailable: "Máy chủ đang bận, chưa ghi được. Xin thử lại.",
     invalid_range: "Khoảng ngày không hợp lệ (tối đa 366 ngày).",
+    invalid_dossier_code: "Mã hồ sơ không hợp lệ (chỉ gồm chữ, số, dấu chấm và gạch ngang).",
+    invalid_dossier: "Thông tin hồ sơ chưa đúng: " + e.message,
+    unknown_dossier: "Không có hồ sơ này.",
+    no_printer: "Quầy này chưa có máy in phiếu hẹn.",
+    printer_unavailable: "Máy in chưa in được: " + e.message,
   };
   return byCode[e.code] || ("Lỗi: " + e.message);
 }
@@ -112,6 +122,8 @@ async function signIn(token) {
   $("signout").hidden = false;
   $("signin").hidden = true;
   await loadHall();
+  $("dossiers").hidden = false;
+  loadDossiers();
   if (state.me.role === "counter") {
     chooseCounter(state.me.counter);
   } else {
@@ -129,6 +141,7 @@ function showSignIn(error) {
   $("desk").hidden = true;
   $("pick").hidden = true;
   $("stats").hidden = true;
+  $("dossiers").hidden = true;
   $("signout").hidden = true;
   $("who").textContent = "";
   const hint = $("signin").querySelector(".hint");
@@ -358,7 +371,145 @@ function follow() {
     es.addEventListener(name, () => {
       scheduleRefresh();
       if (!$("stats").hidden && name === "ticket.rated") scheduleStats();
+      if (name === "dossier.updated") scheduleDossiers();
     });
+  }
+}
+
+// ---- dossiers -----------------------------------------------------------------------
+
+let dossierTimer = null;
+function scheduleDossiers() {
+  clearTimeout(dossierTimer);
+  dossierTimer = setTimeout(loadDossiers, 300);
+}
+
+function dateVi(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return d.toLocaleDateString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" });
+}
+
+function item(parts) {
+  const li = document.createElement("li");
+  for (const [text, cls] of parts) {
+    const span = document.createElement("span");
+    if (cls) span.className = cls;
+    span.textContent = text;
+    li.append(span);
+  }
+  return li;
+}
+
+async function loadDossiers() {
+  try {
+    const [open, outbox, link] = await Promise.all([
+      api("GET", "/api/v1/dossiers?open=true"),
+      api("GET", "/api/v1/outbox"),
+      api("GET", "/api/v1/upstream"),
+    ]);
+    const overdue = open.filter((d) => d.overdue);
+    $("overdue-count").textContent = String(overdue.length);
+    $("overdue-list").replaceChildren(...overdue.map((d) => item([
+      [d.code, "code"], [" · " + (d.citizen_name || "") + " · " + d.procedure_name + " · hẹn ", ""],
+      [dateVi(d.apology && d.apology.new_due_at ? d.apology.new_due_at : d.due_at), "late"],
+    ])));
+    const ready = open.filter((d) => d.status === "result_ready");
+    $("ready-count").textContent = String(ready.length);
+    $("ready-list").replaceChildren(...ready.map((d) => item([
+      [d.code, "code"], [" · " + (d.citizen_name || "") + " · " + (d.pickup || ""), ""],
+    ])));
+    const failed = outbox.filter((m) => !m.sent_at && m.last_error);
+    $("outbox-count").textContent = String(failed.length);
+    $("outbox-list").replaceChildren(...failed.map((m) => item([
+      [m.dossier, "code"], [" · " + (m.phone || "") + " · lần " + m.attempts + ": ", ""],
+      [m.last_error, "late"],
+    ])));
+    const heard = link.last_success_at
+      ? "Hệ thống một cửa của tỉnh: cập nhật lúc " +
+        new Date(link.last_success_at).toLocaleTimeString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" })
+      : (link.configured ? "Hệ thống một cửa của tỉnh: chưa kết nối được" : "");
+    $("upstream-link").textContent = heard + (link.last_error ? " · lỗi: " + link.last_error : "");
+  } catch (e) {
+    $("d-message").textContent = inWords(e);
+  }
+}
+
+function dossierSay(text, kind) {
+  const m = $("d-message");
+  m.textContent = text;
+  m.className = "message wide " + (kind || "");
+}
+
+function dossierCode() {
+  return $("d-code").value.trim().toUpperCase();
+}
+
+async function findDossier() {
+  const code = dossierCode();
+  if (!code) return;
+  try {
+    const found = await api("GET", "/api/v1/dossiers?code=" + encodeURIComponent(code));
+    if (!found.length) {
+      dossierSay("Chưa có hồ sơ " + code + ". Điền thông tin rồi bấm “Lưu hồ sơ” để tiếp nhận.", "");
+      return;
+    }
+    const d = found[0];
+    $("d-procedure").value = d.procedure_name || "";
+    $("d-name").value = d.citizen_name || "";
+    $("d-due").value = d.due_at ? d.due_at.slice(0, 10) : "";
+    $("d-phone").value = "";
+    $("d-phone").placeholder = d.phone || "";
+    $("d-consent").checked = !!d.notify_consent;
+    dossierSay(code + ": " + (DOSSIER_STATUS[d.status] || d.status) + (d.overdue ? " · QUÁ HẠN" : ""), d.overdue ? "error" : "ok");
+  } catch (e) {
+    dossierSay(inWords(e), "error");
+  }
+}
+
+async function saveDossier(extra) {
+  const code = dossierCode();
+  if (!code) {
+    dossierSay("Nhập mã hồ sơ trước.", "error");
+    return;
+  }
+  const body = Object.assign({}, extra || {});
+  if (!extra) {
+    if ($("d-procedure").value.trim()) body.procedure_name = $("d-procedure").value.trim();
+    if ($("d-name").value.trim()) body.citizen_name = $("d-name").value.trim();
+    if ($("d-due").value) body.due_at = $("d-due").value + "T16:30:00+07:00";
+    if ($("d-phone").value.trim()) body.phone = $("d-phone").value.trim();
+    body.notify_consent = $("d-consent").checked;
+  }
+  try {
+    const d = await api("PUT", "/api/v1/dossiers/" + encodeURIComponent(code), body);
+    dossierSay("Đã lưu hồ sơ " + d.code + ": " + (DOSSIER_STATUS[d.status] || d.status) + ".", "ok");
+    $("d-phone").value = "";
+    $("d-phone").placeholder = d.phone || "";
+    loadDossiers();
+  } catch (e) {
+    dossierSay(inWords(e), "error");
+  }
+}
+
+function setDossierStatus(status) {
+  const extra = { status };
+  if (status === "result_ready" && state.counter) {
+    extra.pickup = state.counter.name;
+    extra.pickup_counter = state.counter.id;
+  }
+  saveDossier(extra);
+}
+
+async function printReceipt() {
+  const code = dossierCode();
+  if (!code || state.counterId === null) return;
+  try {
+    await api("POST", "/api/v1/dossiers/" + encodeURIComponent(code) + "/receipt",
+      { counter: state.counterId });
+    dossierSay("Đã in phiếu hẹn cho hồ sơ " + code + ".", "ok");
+  } catch (e) {
+    dossierSay(inWords(e), "error");
   }
 }
 
@@ -457,6 +608,16 @@ function wire() {
   }
   $("stats-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadStats(); });
   $("stats-csv").addEventListener("click", downloadCsv);
+  $("dossier-form").addEventListener("submit", (ev) => { ev.preventDefault(); saveDossier(); });
+  $("d-find").addEventListener("click", findDossier);
+  $("d-code").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") { ev.preventDefault(); findDossier(); }
+  });
+  for (const b of document.querySelectorAll("[data-status]")) {
+    b.addEventListener("click", () => setDossierStatus(b.dataset.status));
+  }
+  $("d-receipt").addEventListener("click", printReceipt);
+  setInterval(() => { if (!$("dossiers").hidden) loadDossiers(); }, 60000);
 
   // Shortcuts: one letter, shown on each button. Not while typing, not with a held key.
   const byKey = {};

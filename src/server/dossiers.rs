@@ -82,6 +82,8 @@ pub struct ListQuery {
     pub open: Option<bool>,
     /// At most this many, latest changed first (default 200, at most 1000).
     pub limit: Option<usize>,
+    /// Just this dossier (empty list when there is none).
+    pub code: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", params(ListQuery),
@@ -96,6 +98,11 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<StaffDossier>>, ApiError> {
     staff_only(&caller)?;
+    if let Some(code) = q.code {
+        let code = normalize_code(&code).map_err(bad_code)?;
+        let found = from_store(&state, move |s| s.dossier(&code)).await?;
+        return Ok(Json(found.into_iter().map(for_staff).collect()));
+    }
     let (open, limit) = (q.open.unwrap_or(true), q.limit.unwrap_or(200).min(1000));
     let all = from_store(&state, move |s| s.dossiers(open, limit)).await?;
     Ok(Json(all.into_iter().map(for_staff).collect()))
