@@ -618,6 +618,7 @@ async fn start_service(
     // Tests and scripts read this line to find the port.
     println!("motcua: hall service listening on http://{addr}");
     if demo {
+        seed_demo_dossiers(&hall);
         print_demo_help(addr, &hall);
     }
     tracing::info!(
@@ -637,6 +638,59 @@ async fn start_service(
         tracing::info!("stopped");
     });
     Ok(RunningService { addr, stop, done })
+}
+
+/// A few dossiers for the demo's first start: one whose result waits at Quầy 8 (the
+/// display lists it; the kiosk's lookup offers a return ticket), one in progress,
+/// one overdue (the counter page shows it).
+fn seed_demo_dossiers(hall: &Hall) {
+    use motcua::dossier::{DossierStatus, DossierUpdate};
+    if hall.store().dossiers(false, 1).is_ok_and(|d| !d.is_empty()) {
+        return;
+    }
+    let now = chrono::Utc::now();
+    let day = |n: i64| Some(now + chrono::Duration::days(n));
+    let today = now
+        .with_timezone(&hall.config().hall.time_zone)
+        .format("%y%m%d");
+    let seeds = [
+        (
+            format!("000.00.12.H27-{today}-0042"),
+            "Đăng ký khai sinh",
+            "Nguyễn Thị Hoa",
+            DossierStatus::ResultReady,
+            day(0),
+        ),
+        (
+            format!("000.00.12.H27-{today}-0043"),
+            "Chứng thực bản sao từ bản chính",
+            "Trần Văn Ánh",
+            DossierStatus::InProgress,
+            day(2),
+        ),
+        (
+            format!("000.00.12.H27-{today}-0007"),
+            "Cấp Giấy xác nhận tình trạng hôn nhân",
+            "Lò Văn Ửng",
+            DossierStatus::InProgress,
+            day(-1),
+        ),
+    ];
+    for (code, procedure, name, status, due) in seeds {
+        let update = DossierUpdate {
+            code: code.clone(),
+            procedure_name: Some(procedure.into()),
+            citizen_name: Some(name.into()),
+            status: Some(status),
+            due_at: due,
+            pickup: (status == DossierStatus::ResultReady).then(|| "Quầy 8".into()),
+            pickup_counter: (status == DossierStatus::ResultReady).then_some(8),
+            ..DossierUpdate::default()
+        };
+        if let Err(e) = hall.save_dossier(&update, "demo", now) {
+            tracing::warn!("demo dossier {code} not added: {e}");
+        }
+    }
 }
 
 async fn bind(listen: &str, demo: bool) -> Result<TcpListener> {
@@ -676,9 +730,14 @@ fn print_demo_help(addr: SocketAddr, hall: &Hall) {
          Call it at counter {counter}:    curl -X POST -H 'Authorization: Bearer demo-counter-{counter}' {base}/api/v1/counters/{counter}/call\n\
          The board:               curl {base}/api/v1/board\n\
          API description:         {base}/api/v1/openapi.json\n\
-         Tokens: demo-admin, demo-kiosk, demo-counter-N. Stop with Ctrl+C or by closing the kiosk window.\n",
+         Tokens: demo-admin, demo-kiosk, demo-counter-N. Stop with Ctrl+C or by closing the kiosk window.",
         name = hall.config().hall.name,
     );
+    if let Some(d) = hall.read(|q| q.results().first().map(|d| d.code.clone())) {
+        println!(
+            "A result waits for pickup: type {d} in the kiosk's \"Tra cứu hồ sơ\" (or scan it).\n"
+        );
+    }
 }
 
 async fn stop_signal() {
@@ -737,6 +796,30 @@ fn check_config(file: &Path) -> Result<()> {
         );
     }
     println!("tokens: {}", config.tokens.len());
+    let d = &config.dossiers;
+    println!(
+        "results: return line {}; names and phones erased {} days after a dossier closes",
+        d.return_service.as_deref().unwrap_or("none"),
+        d.personal_data_days
+    );
+    match &config.upstream {
+        Some(u) => println!(
+            "province system: {}{} every {} s",
+            u.base_url, u.changes_path, u.interval_seconds
+        ),
+        None => println!("province system: none (dossiers come from staff and pushes)"),
+    }
+    match &config.notify {
+        Some(n) => println!("notifications: {}", n.webhook_url),
+        None => println!("notifications: none"),
+    }
+    for c in config.counters.iter().filter(|c| c.printer.is_some()) {
+        println!(
+            "receipt printer at {}: {}",
+            c.name,
+            c.printer.as_deref().unwrap_or("")
+        );
+    }
     Ok(())
 }
 
