@@ -3,7 +3,9 @@
 //! 1. The engine alone: deciding and applying an issue and a call with a full day's
 //!    queue in memory.
 //! 2. Storage: one ticket committed durably (SQLite WAL, fsync), as the service does.
-//! 3. The real `motcua serve` binary on loopback with many displays following the
+//! 3. Statistics for a month of a busy hall read from the store, and a page of 200
+//!    dossier changes from the province applied durably.
+//! 4. The real `motcua serve` binary on loopback with many displays following the
 //!    event stream: how long from a counter's call returning to each display's model
 //!    (the board it draws) having the call applied.
 //!
@@ -107,6 +109,107 @@ fn storage() {
     report("storage: commit one ticket durably (fsync)", "ms", samples);
 }
 
+/// A month of 1,000 tickets a day (a province-level centre), then the month's
+/// statistics as the manager's page asks for them; and the province's page of 200
+/// dossier changes parsed and applied, each durable.
+fn statistics_and_dossiers() {
+    use motcua::domain::{RatingSource, Satisfaction, TicketStatus};
+    use motcua::queue::{Change, EventKind};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let config = unlimited_hall();
+    let start = Utc::now() - chrono::Duration::days(30);
+    let q = Queue::new(config.clone(), start);
+    let mut id = 0;
+    for day in 0..30 {
+        let now = start + chrono::Duration::days(day);
+        let mut changes = Vec::new();
+        for i in 0..1000u32 {
+            let mut t = q
+                .decide(
+                    &Command::Issue {
+                        service: config.services[(i % 8) as usize].code.clone(),
+                        priority: None,
+                    },
+                    now,
+                )
+                .unwrap()
+                .pop()
+                .unwrap()
+                .ticket
+                .unwrap();
+            id += 1;
+            t.id = id;
+            t.seq = i + 1;
+            t.status = TicketStatus::Done;
+            t.counter = Some(1 + i % 8);
+            t.called_at = Some(now + chrono::Duration::minutes(12));
+            t.finished_at = Some(now + chrono::Duration::minutes(18));
+            t.rating = (i % 3 == 0).then(|| motcua::domain::Rating {
+                level: Satisfaction::ALL[(i % 4) as usize],
+                reason: None,
+                source: RatingSource::Pad,
+                at: now,
+            });
+            changes.push(Change {
+                kind: EventKind::TicketIssued,
+                at: now,
+                ticket: Some(t),
+                counter: None,
+                day: None,
+                device: None,
+                dossier: None,
+            });
+        }
+        store.commit(&changes).unwrap();
+    }
+    let (from, to) = (
+        start.date_naive(),
+        (start + chrono::Duration::days(30)).date_naive(),
+    );
+    let mut samples = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        let tickets = store.tickets_between(from, to).unwrap();
+        let stats = motcua::stats::compute(&config, from, to, &tickets);
+        let _csv = motcua::stats::to_csv(&stats);
+        samples.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(stats.hall.issued, 30_000);
+    }
+    report(
+        "stats: a month of 30,000 tickets, JSON and CSV",
+        "ms",
+        samples,
+    );
+
+    let hall = motcua::hall::Hall::open(config, store).unwrap();
+    let fields = motcua::config::UpstreamFields::default();
+    let mut samples = Vec::new();
+    for round in 0..10 {
+        let items: Vec<serde_json::Value> = (0..200)
+            .map(|i| {
+                json!({"ma_ho_so": format!("000.00.12.H27-261123-{round:02}{i:03}"),
+                       "ten_tthc": "Đăng ký khai sinh",
+                       "chu_ho_so": {"ho_ten": "Nguyễn Thị Hoa", "so_dien_thoai": "0912345678", "dong_y_nhan_tin": true},
+                       "ngay_hen_tra": "20261130163000", "trang_thai": if i % 2 == 0 { 4 } else { 9 }})
+            })
+            .collect();
+        let page = json!({"cursor": format!("c{round}"), "items": items});
+        let t = Instant::now();
+        let (updates, _) =
+            motcua::dossier::upstream::parse_page(&fields, &page, chrono_tz::Asia::Ho_Chi_Minh)
+                .unwrap();
+        let (applied, _) = motcua::dossier::upstream::apply(&hall, updates);
+        samples.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(applied, 200);
+    }
+    report(
+        "upstream: a page of 200 dossier changes applied (fsync each)",
+        "ms",
+        samples,
+    );
+}
+
 async fn fan_out(displays: usize, calls: usize) {
     let dir = tempfile::tempdir().unwrap();
     let svc = common::Service::start(dir.path(), &common::hall_config(&[]));
@@ -184,6 +287,7 @@ fn main() {
     // `cargo bench` passes `--bench`; any other argument filters nothing here.
     engine();
     storage();
+    statistics_and_dossiers();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(fan_out(10, 200));
     rt.block_on(fan_out(500, 100));

@@ -479,7 +479,6 @@ fn display(
     )>,
     fullscreen: bool,
 ) -> Result<()> {
-    use slint::ComponentHandle;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let opts = motcua::display::app::DisplayOptions {
         server: server.to_owned(),
@@ -487,16 +486,25 @@ fn display(
     };
     let window = motcua::display::app::start(opts, runtime.handle())
         .context("cannot open the display window")?;
+    run_window(&runtime, window, fullscreen, "display")
+}
+
+/// Shows a window (full screen if asked) and runs until it closes or a signal comes.
+fn run_window(
+    runtime: &tokio::runtime::Runtime,
+    window: impl slint::ComponentHandle,
+    fullscreen: bool,
+    what: &str,
+) -> Result<()> {
     window.window().set_fullscreen(fullscreen);
     window.show()?;
-    quit_on_signal(&runtime);
-    slint::run_event_loop_until_quit().context("the display window failed")?;
+    quit_on_signal(runtime);
+    slint::run_event_loop_until_quit().with_context(|| format!("the {what} window failed"))?;
     drop(window);
     Ok(())
 }
 
 fn rating(counter: u32, server: &str, token: Option<String>, fullscreen: bool) -> Result<()> {
-    use slint::ComponentHandle;
     if token.is_none() {
         tracing::warn!("no --token: the hall service will refuse every rating");
     }
@@ -508,12 +516,7 @@ fn rating(counter: u32, server: &str, token: Option<String>, fullscreen: bool) -
     };
     let window = motcua::rating::app::start(opts, runtime.handle())
         .context("cannot open the rating window")?;
-    window.window().set_fullscreen(fullscreen);
-    window.show()?;
-    quit_on_signal(&runtime);
-    slint::run_event_loop_until_quit().context("the rating window failed")?;
-    drop(window);
-    Ok(())
+    run_window(&runtime, window, fullscreen, "rating")
 }
 
 /// `aplay` when the machine has it, else announcements as WAV files in `dir`.

@@ -9,28 +9,14 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use slint::ComponentHandle;
 
 use common::*;
 use motcua::kiosk::app::{KioskOptions, start};
-use motcua::ui::{KioskAdapter, KioskWindow, Screen};
+use motcua::ui::{KioskAdapter, Screen};
 use motcua_hardware::printer::sim::{Faults, Simulator};
 use motcua_hardware::printer::tcp_sim::TcpPrinter;
 use motcua_hardware::printer::{EscPosPrinter, PrinterSpec};
-
-/// Taps the button a screen reader would announce as `label`; false if not shown.
-fn tap(ui: &KioskWindow, label: &str) -> bool {
-    let button = ElementHandle::find_by_accessible_label(ui, label)
-        .find(|e| e.accessible_role() == Some(AccessibleRole::Button));
-    match button {
-        Some(b) => {
-            b.invoke_accessible_default_action();
-            true
-        }
-        None => false,
-    }
-}
 
 #[test]
 fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {

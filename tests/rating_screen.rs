@@ -8,24 +8,11 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use slint::ComponentHandle;
 
 use common::*;
 use motcua::rating::app::{RatingOptions, start};
-use motcua::ui::{RatingAdapter, RatingWindow};
-
-fn tap(ui: &RatingWindow, label: &str) -> bool {
-    let button = ElementHandle::find_by_accessible_label(ui, label)
-        .find(|e| e.accessible_role() == Some(AccessibleRole::Button));
-    match button {
-        Some(b) => {
-            b.invoke_accessible_default_action();
-            true
-        }
-        None => false,
-    }
-}
+use motcua::ui::RatingAdapter;
 
 #[test]
 fn the_screen_asks_about_the_ticket_just_finished_and_records_the_tap() {

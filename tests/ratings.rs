@@ -111,15 +111,7 @@ async fn a_served_ticket_is_rated_once_and_the_stats_count_it() {
     assert_eq!(res.status().as_u16(), 403);
     let res = c.get(&stats_url).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 401);
-    let stats: Value = c
-        .get(&stats_url)
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = get_as(&c, &stats_url, ADMIN).await;
     assert_eq!(stats["hall"]["issued"], 2, "{stats}");
     assert_eq!(stats["hall"]["served"], 2);
     assert_eq!(stats["hall"]["rated"], 2);
@@ -165,15 +157,12 @@ async fn a_served_ticket_is_rated_once_and_the_stats_count_it() {
         assert!((400..500).contains(&status), "{query} → {status}");
     }
     // A past range is read from the store: nothing then.
-    let old: Value = c
-        .get(format!("{stats_url}?from=2025-01-01&to=2025-01-31"))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let old = get_as(
+        &c,
+        &format!("{stats_url}?from=2025-01-01&to=2025-01-31"),
+        ADMIN,
+    )
+    .await;
     assert_eq!(old["hall"]["issued"], 0);
 }
 
@@ -283,15 +272,7 @@ async fn a_counter_sees_the_tickets_it_will_call_in_order() {
     let (status, _) = get(&c, &svc.url("/api/v1/counters/9/queue")).await;
     assert_eq!(status, 404);
     // Who am I: the counter page signs in with this.
-    let me: Value = c
-        .get(svc.url("/api/v1/me"))
-        .bearer_auth(counter_token(2))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = get_as(&c, &svc.url("/api/v1/me"), &counter_token(2)).await;
     assert_eq!(
         (me["role"].as_str(), me["counter"].as_u64()),
         (Some("counter"), Some(2))

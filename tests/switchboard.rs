@@ -174,14 +174,7 @@ async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
 }
 
 async fn staff_get(c: &reqwest::Client, url: &str) -> Value {
-    c.get(url)
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    get_as(c, url, ADMIN).await
 }
 
 /// Every public surface, as text: the board, the event stream's backlog, the

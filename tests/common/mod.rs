@@ -245,6 +245,32 @@ pub async fn post(
     (status, json)
 }
 
+/// GET with a bearer token; the answer's JSON.
+pub async fn get_as(c: &reqwest::Client, url: &str, token: &str) -> Value {
+    c.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Taps the button a screen reader would announce as `label`; false if not shown.
+pub fn tap(ui: &impl slint::ComponentHandle, label: &str) -> bool {
+    use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+    let button = ElementHandle::find_by_accessible_label(ui, label)
+        .find(|e| e.accessible_role() == Some(AccessibleRole::Button));
+    match button {
+        Some(b) => {
+            b.invoke_accessible_default_action();
+            true
+        }
+        None => false,
+    }
+}
+
 pub async fn get(c: &reqwest::Client, url: &str) -> (u16, Value) {
     let res = c.get(url).send().await.unwrap();
     let status = res.status().as_u16();
