@@ -533,6 +533,29 @@ async fn staff_register_dossiers_and_retention_erases_personal_data() {
     let outbox = staff_get(&c, &svc.url("/api/v1/outbox")).await;
     assert_eq!(outbox[0]["phone"], Value::Null);
     assert_eq!(outbox[0]["body"], Value::Null);
+    // Someone walks the codes to collect masked names: after 20 codes that do not
+    // exist in a minute, the address waits. Looking up real codes never counts.
+    for _ in 0..30 {
+        assert_eq!(
+            get(&c, &svc.url(&format!("/api/v1/dossiers/{CODE}")))
+                .await
+                .0,
+            200
+        );
+    }
+    for i in 0..20 {
+        let url = svc.url(&format!("/api/v1/dossiers/000.00.12.H27-261123-{i:04}"));
+        assert_eq!(get(&c, &url).await.0, 404);
+    }
+    let (status, e) = get(&c, &svc.url(&format!("/api/v1/dossiers/{CODE}"))).await;
+    assert_eq!(status, 429, "{e}");
+    assert!(
+        e["error"]["citizen_message"]["vi"]
+            .as_str()
+            .unwrap()
+            .contains("chờ một phút")
+    );
+
     let raw = std::fs::read(dir.path().join("data/motcua.sqlite3")).unwrap();
     let raw = String::from_utf8_lossy(&raw);
     assert!(

@@ -127,3 +127,62 @@ fn old_events_are_known_and_a_new_day_asks_for_the_board() {
         .unwrap();
     assert_eq!(model.apply(day), Applied::NeedBoard);
 }
+
+#[test]
+fn results_waiting_for_pickup_follow_the_service_s_list() {
+    use crate::dossier::{Dossier, DossierStatus, DossierUpdate};
+    let now = Utc::now();
+    let mut q = Queue::new(Arc::new(Config::sample()), now);
+    let mut model = DisplayModel::new(board(&q, 0));
+    let mut stored: std::collections::HashMap<String, Dossier> = Default::default();
+    let script = [
+        ("H27-261123-0001", DossierStatus::InProgress),
+        ("H27-261123-0001", DossierStatus::ResultReady),
+        ("H27-261123-0002", DossierStatus::ResultReady),
+        ("H27-261123-0003", DossierStatus::ResultReady),
+        ("H27-261123-0002", DossierStatus::Returned),
+        ("H27-261123-0003", DossierStatus::NeedsDocuments),
+        ("H27-261123-0002", DossierStatus::ResultReady),
+    ];
+    for (i, (code, status)) in script.into_iter().enumerate() {
+        let at = now + Duration::minutes(i as i64);
+        let update = DossierUpdate {
+            code: code.into(),
+            citizen_name: Some("Nguyễn Thị Hoa".into()),
+            status: Some(status),
+            ..DossierUpdate::default()
+        };
+        let d = Dossier::merged(stored.get(code), &update, "test", at).unwrap();
+        stored.insert(code.into(), d.clone());
+        let change = Queue::dossier_change(d.public(at), at);
+        q.apply(&change);
+        let e = StoredEvent {
+            id: i as u64 + 1,
+            change,
+        };
+        assert_eq!(model.apply(&e), Applied::Updated);
+        let truth = board(&q, e.id);
+        assert_eq!(
+            model.board.results, truth.results,
+            "after {code} {status:?}"
+        );
+    }
+    let codes: Vec<&str> = model
+        .board
+        .results
+        .iter()
+        .map(|r| r.code.as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        ["H27-261123-0001", "H27-261123-0002"],
+        "longest waiting first"
+    );
+    assert!(
+        model
+            .board
+            .results
+            .iter()
+            .all(|r| r.masked_name.as_deref() == Some("Nguyễn Thị H."))
+    );
+}

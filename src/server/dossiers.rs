@@ -2,6 +2,11 @@
 //! registering and updating dossiers, the province's pushes, and what staff need to
 //! watch: the outbox of messages and the link to the province.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -58,22 +63,72 @@ fn for_staff(mut d: Dossier) -> StaffDossier {
     }
 }
 
+/// Codes are dates and sequence numbers, easy to guess: an address that looks up
+/// this many codes that do not exist within a minute is told to wait, so nobody can
+/// walk the codes to collect masked names. Looking up real codes is never limited.
+pub const MAX_MISSES_PER_MINUTE: u32 = 20;
+
+/// Misses per client address in the current minute.
+#[derive(Clone, Default)]
+pub struct LookupGuard(Arc<Mutex<HashMap<IpAddr, (Instant, u32)>>>);
+
+impl LookupGuard {
+    fn blocked(&self, ip: IpAddr, now: Instant) -> bool {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        m.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        m.get(&ip).is_some_and(|(_, n)| *n >= MAX_MISSES_PER_MINUTE)
+    }
+
+    fn missed(&self, ip: IpAddr, now: Instant) {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        m.entry(ip).or_insert((now, 0)).1 += 1;
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/dossiers/{code}", tag = "dossiers",
-    description = "A dossier's status in plain words, by the code on the appointment receipt. Public: the name is masked (\"Nguyễn Thị H.\"), no phone.",
+    description = "A dossier's status in plain words, by the code on the appointment receipt. Public: the name is masked (\"Nguyễn Thị H.\"), no phone. An address that asks for 20 codes that do not exist within a minute waits out the minute (429).",
     params(("code" = String, Path, description = "Dossier code, e.g. 000.00.12.H27-261123-0042")),
     responses((status = 200, description = "The dossier", body = PublicDossier),
               (status = 404, description = "No such dossier", body = ErrorBody),
-              (status = 422, description = "Not a dossier code", body = ErrorBody)))]
+              (status = 422, description = "Not a dossier code", body = ErrorBody),
+              (status = 429, description = "Too many codes that do not exist", body = ErrorBody)))]
 pub async fn public(
     State(state): State<AppState>,
+    extensions: axum::http::Extensions,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<PublicDossier>, ApiError> {
+    let ip = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let now = Instant::now();
+    if let Some(ip) = ip
+        && state.lookups.blocked(ip, now)
+    {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_lookups",
+            format!("{MAX_MISSES_PER_MINUTE} codes that do not exist in a minute; wait a minute"),
+        )
+        .citizen(
+            "Đã tra cứu quá nhiều mã không đúng. Xin chờ một phút rồi thử lại, hoặc hỏi cán bộ tại quầy.".into(),
+            "Too many codes that do not exist. Please wait a minute and try again, or ask at a counter.".into(),
+        ));
+    }
     let code = normalize_code(&code).map_err(bad_code)?;
     let shown = code.clone();
     let found = from_store(&state, move |s| s.dossier(&code)).await?;
-    found.map(|d| Json(d.public(Utc::now()))).ok_or_else(|| {
-        ApiError::not_found("unknown_dossier", format!("there is no dossier {shown}"))
-    })
+    match found {
+        Some(d) => Ok(Json(d.public(Utc::now()))),
+        None => {
+            if let Some(ip) = ip {
+                state.lookups.missed(ip, now);
+            }
+            Err(ApiError::not_found(
+                "unknown_dossier",
+                format!("there is no dossier {shown}"),
+            ))
+        }
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

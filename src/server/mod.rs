@@ -42,6 +42,8 @@ pub struct AppState {
     pub hall: Arc<Hall>,
     /// The link to the province's system, for staff.
     pub upstream: crate::dossier::upstream::SharedStatus,
+    /// Who has been guessing dossier codes.
+    pub lookups: dossiers::LookupGuard,
     /// Turns true when the service is stopping, so event streams end.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -246,8 +248,10 @@ pub async fn serve(
     let app = router(AppState {
         hall,
         upstream,
+        lookups: dossiers::LookupGuard::default(),
         shutdown,
     });
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             stop.await;
