@@ -86,7 +86,11 @@ function inWords(e) {
     storage_unavailable: "Máy chủ đang bận, chưa ghi được. Xin thử lại.",
     invalid_range: "Khoảng ngày không hợp lệ (tối đa 366 ngày).",
     invalid_dossier_code: "Mã hồ sơ không hợp lệ (chỉ gồm chữ, số, dấu chấm và gạch ngang).",
-    invalid_dossier: "Thông tin hồ sơ chưa đúng: " + e.message,
+    invalid_dossier: /phone/.test(e.message)
+      ? "Số điện thoại phải có 10 chữ số, bắt đầu bằng 0 (hoặc +84)."
+      : /at most/.test(e.message)
+        ? "Thông tin quá dài (tối đa 200 ký tự một ô)."
+        : "Thông tin hồ sơ chưa đúng: " + e.message,
     unknown_dossier: "Không có hồ sơ này.",
     no_printer: "Quầy này chưa có máy in phiếu hẹn.",
     printer_unavailable: "Máy in chưa in được: " + e.message,

@@ -452,8 +452,13 @@ impl Store for SqliteStore {
                 params![code, json],
             )?;
             // The messages about it held the phone and the words sent to it.
+            // A message not sent by now never will be: it is closed with the reason.
             tx.execute(
-                "UPDATE outbox SET phone = NULL, body = NULL WHERE dossier = ?1",
+                "UPDATE outbox SET phone = NULL, body = NULL, \
+                 last_error = CASE WHEN sent_at IS NULL \
+                   THEN 'personal data erased before it could be sent' ELSE last_error END, \
+                 next_at = CASE WHEN sent_at IS NULL THEN '9999-12-31T00:00:00.000+00:00' ELSE next_at END \
+                 WHERE dossier = ?1",
                 params![code],
             )?;
         }
@@ -727,5 +732,66 @@ mod tests {
             1,
             "a failed commit leaves no event"
         );
+    }
+}
+
+#[cfg(test)]
+mod dossier_tests {
+    use chrono::{Duration, Utc};
+
+    use super::*;
+    use crate::dossier::{DossierStatus, DossierUpdate};
+
+    #[test]
+    fn erasure_takes_name_and_phone_and_closes_unsent_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let t0 = Utc::now() - Duration::days(40);
+        let update = DossierUpdate {
+            code: "H27-261001-0001".into(),
+            citizen_name: Some("Nguyễn Thị Hoa".into()),
+            phone: Some("0912345678".into()),
+            notify_consent: Some(true),
+            status: Some(DossierStatus::Returned),
+            ..DossierUpdate::default()
+        };
+        let d = Dossier::merged(None, &update, "test", t0).unwrap();
+        let message = NewMessage {
+            key: "k1".into(),
+            dossier: d.code.clone(),
+            kind: "result_ready".into(),
+            phone: "0912345678".into(),
+            body: "Ho so da co ket qua".into(),
+        };
+        store.save_dossier(&d, &[], std::slice::from_ref(&message)).unwrap();
+        // The same key again adds nothing.
+        store.save_dossier(&d, &[], &[message]).unwrap();
+        assert_eq!(store.outbox(10).unwrap().len(), 1);
+        let now = Utc::now();
+        // Closed 40 days ago: kept with a 60-day rule, erased with a 30-day one.
+        assert_eq!(
+            store
+                .erase_personal_data(now - Duration::days(60), now)
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            store
+                .erase_personal_data(now - Duration::days(30), now)
+                .unwrap(),
+            1
+        );
+        let erased = store.dossier(&d.code).unwrap().unwrap();
+        assert_eq!((erased.citizen_name, erased.phone), (None, None));
+        assert!(erased.personal_data_erased_at.is_some());
+        let m = &store.outbox(10).unwrap()[0];
+        assert_eq!((m.phone.as_deref(), m.body.as_deref()), (None, None));
+        assert!(m.last_error.as_deref().unwrap().contains("erased"));
+        assert!(
+            store.outbox_due(now, 10).unwrap().is_empty(),
+            "never sent now"
+        );
+        // Once erased, nothing more to erase.
+        assert_eq!(store.erase_personal_data(now, now).unwrap(), 0);
     }
 }
