@@ -406,6 +406,16 @@ async fn the_service_describes_itself() {
         "/api/v1/board",
         "/api/v1/events",
         "/healthz",
+        "/api/v1/ratings",
+        "/api/v1/stats",
+        "/api/v1/me",
+        "/api/v1/counters/{id}/queue",
+        "/api/v1/dossiers",
+        "/api/v1/dossiers/{code}",
+        "/api/v1/dossiers/{code}/receipt",
+        "/api/v1/upstream",
+        "/api/v1/upstream/push",
+        "/api/v1/outbox",
     ] {
         assert!(
             doc["paths"][path].is_object(),
