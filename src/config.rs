@@ -187,6 +187,10 @@ pub struct Notify {
     /// The first retry waits this long; each next one twice as long, up to an hour.
     #[serde(default = "default_retry")]
     pub retry_seconds: u64,
+    /// Messages for other statuses a dossier reaches, by status name
+    /// (`needs_documents`, `needs_payment`, `returned`, `cancelled`…), same fields.
+    #[serde(default)]
+    pub templates: std::collections::BTreeMap<String, String>,
 }
 
 fn default_retry() -> u64 {
@@ -717,6 +721,17 @@ fn validate(file: File) -> Result<Config, String> {
         }
         if !(1..=3600).contains(&n.retry_seconds) {
             return Err("notify.retry_seconds must be 1 to 3600".into());
+        }
+        for (status, template) in &n.templates {
+            if crate::dossier::DossierStatus::parse(status).is_none() {
+                return Err(format!(
+                    "notify.templates.{status}: not a dossier status (received, in_progress, \
+                     needs_documents, needs_payment, result_ready, returned, cancelled)"
+                ));
+            }
+            if template.trim().is_empty() {
+                return Err(format!("notify.templates.{status} is empty"));
+            }
         }
     }
     Ok(Config {

@@ -11,7 +11,7 @@ use tokio::sync::broadcast;
 
 use crate::config::Config;
 use crate::domain::{EventId, TicketId};
-use crate::dossier::{Dossier, DossierStatus, DossierUpdate};
+use crate::dossier::{Dossier, DossierUpdate};
 use crate::queue::{Change, Command, EventKind, Queue, QueueError};
 use crate::store::{Store, StoreError, StoredEvent};
 
@@ -168,8 +168,9 @@ impl Hall {
     }
 
     /// Registers or updates a dossier. Stores it, the public event (when what the
-    /// public sees changed) and the "result ready" message (when it just became
-    /// ready and the citizen agreed) in one transaction, then publishes the event.
+    /// public sees changed) and the message for a status it just reached ("result
+    /// ready", or any status with a template; only when the citizen agreed) in one
+    /// transaction, then publishes the event.
     /// Returns the dossier as stored and whether anything changed.
     pub fn save_dossier(
         &self,
@@ -196,13 +197,11 @@ impl Hall {
         {
             changes.push(Queue::dossier_change(public, now));
         }
-        let became_ready = dossier.status == DossierStatus::ResultReady
-            && existing
-                .as_ref()
-                .is_none_or(|e| e.status != DossierStatus::ResultReady);
-        let messages: Vec<_> = match (&self.config.notify, became_ready, dossier.result_ready_at) {
-            (Some(notify), true, Some(at)) => {
-                crate::notify::result_ready_message(notify, &self.config.hall.name, &dossier, at)
+        // A status just reached may have a message (result ready, by default).
+        let reached = existing.as_ref().is_none_or(|e| e.status != dossier.status);
+        let messages: Vec<_> = match (&self.config.notify, reached) {
+            (Some(notify), true) => {
+                crate::notify::status_message(notify, &self.config.hall.name, &dossier, now)
                     .into_iter()
                     .collect()
             }

@@ -76,16 +76,25 @@ pub fn plain_ascii(s: &str) -> String {
         .collect()
 }
 
-/// The "result ready" message for a dossier, when the citizen agreed and gave a phone.
-pub fn result_ready_message(
+/// The message for a dossier that has just reached its status, when the hall has a
+/// template for that status and the citizen agreed and gave a phone. "Result ready"
+/// uses `template`; other statuses (`needs_documents`, `needs_payment`, …) only when
+/// `[notify.templates]` names them.
+pub fn status_message(
     config: &Notify,
     hall_name: &str,
     d: &Dossier,
-    ready_at: DateTime<Utc>,
+    at: DateTime<Utc>,
 ) -> Option<NewMessage> {
     if !d.notify_consent {
         return None;
     }
+    let kind = d.status.as_str();
+    let template = match config.templates.get(kind) {
+        Some(t) => t,
+        None if d.status == crate::dossier::DossierStatus::ResultReady => &config.template,
+        None => return None,
+    };
     let phone = d.phone.clone()?;
     let words = |s: &str| {
         if config.plain_ascii {
@@ -94,8 +103,7 @@ pub fn result_ready_message(
             s.to_owned()
         }
     };
-    let body = config
-        .template
+    let body = template
         .replace("{code}", &d.code)
         .replace(
             "{place}",
@@ -104,13 +112,9 @@ pub fn result_ready_message(
         .replace("{hall}", &words(hall_name))
         .replace("{procedure}", &words(&d.procedure_name));
     Some(NewMessage {
-        key: format!(
-            "{}/result_ready/{}",
-            d.code,
-            ready_at.format("%Y%m%dT%H%M%S%.3fZ")
-        ),
+        key: format!("{}/{kind}/{}", d.code, at.format("%Y%m%dT%H%M%S%.3fZ")),
         dossier: d.code.clone(),
-        kind: "result_ready".into(),
+        kind: kind.into(),
         phone,
         body,
     })
@@ -197,6 +201,70 @@ pub async fn worker(hall: Arc<Hall>, config: Notify) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_status_speaks_only_with_a_template_and_consent() {
+        use crate::dossier::{DossierStatus, DossierUpdate};
+        let mut config: Notify = toml::from_str(
+            "webhook_url = \"http://gw/send\"\n[templates]\nneeds_documents = \"Ho so {code} can bo sung giay to tai {hall}\"",
+        )
+        .unwrap();
+        let at = Utc::now();
+        let dossier = |status, consent| {
+            let u = DossierUpdate {
+                code: "H27-261123-0042".into(),
+                phone: Some("0912345678".into()),
+                notify_consent: Some(consent),
+                status: Some(status),
+                pickup: Some("Quầy 8".into()),
+                ..DossierUpdate::default()
+            };
+            Dossier::merged(None, &u, "test", at).unwrap()
+        };
+        let hall = "TT PVHCC phường Hòa Bình";
+        let ready = status_message(
+            &config,
+            hall,
+            &dossier(DossierStatus::ResultReady, true),
+            at,
+        )
+        .unwrap();
+        assert_eq!(ready.kind, "result_ready");
+        assert!(ready.body.contains("Quay 8") && ready.body.contains("phuong Hoa Binh"));
+        let docs = status_message(
+            &config,
+            hall,
+            &dossier(DossierStatus::NeedsDocuments, true),
+            at,
+        )
+        .unwrap();
+        assert_eq!(
+            docs.body,
+            "Ho so H27-261123-0042 can bo sung giay to tai TT PVHCC phuong Hoa Binh"
+        );
+        assert_ne!(docs.key, ready.key);
+        assert!(
+            status_message(&config, hall, &dossier(DossierStatus::InProgress, true), at).is_none()
+        );
+        assert!(
+            status_message(
+                &config,
+                hall,
+                &dossier(DossierStatus::ResultReady, false),
+                at
+            )
+            .is_none()
+        );
+        config.plain_ascii = false;
+        let ready = status_message(
+            &config,
+            hall,
+            &dossier(DossierStatus::ResultReady, true),
+            at,
+        )
+        .unwrap();
+        assert!(ready.body.contains("Quầy 8"));
+    }
 
     #[test]
     fn sms_text_is_plain_and_short() {

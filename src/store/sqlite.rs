@@ -763,7 +763,9 @@ mod dossier_tests {
             phone: "0912345678".into(),
             body: "Ho so da co ket qua".into(),
         };
-        store.save_dossier(&d, &[], std::slice::from_ref(&message)).unwrap();
+        store
+            .save_dossier(&d, &[], std::slice::from_ref(&message))
+            .unwrap();
         // The same key again adds nothing.
         store.save_dossier(&d, &[], &[message]).unwrap();
         assert_eq!(store.outbox(10).unwrap().len(), 1);
