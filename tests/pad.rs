@@ -66,6 +66,31 @@ impl Pad {
         o
     }
 
+    /// Waits (up to 5 s) until the outputs are off and have not changed for 300 ms:
+    /// a pattern's pauses are shorter, so whatever was playing has ended.
+    async fn quiet(&self, pins: &[u8]) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let state = || -> Vec<Vec<bool>> { pins.iter().map(|p| self.handle.history(*p)).collect() };
+        let mut last = state();
+        let mut since = Instant::now();
+        loop {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let now = state();
+            if now != last {
+                last = now;
+                since = Instant::now();
+            } else if since.elapsed() >= Duration::from_millis(300)
+                && pins.iter().all(|p| self.handle.output(*p) != Some(true))
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the LED and buzzer never went quiet"
+            );
+        }
+    }
+
     async fn nothing_more(&mut self, within: Duration) -> bool {
         tokio::time::timeout(within, self.outcomes.recv())
             .await
@@ -101,7 +126,7 @@ async fn the_pad_moves_the_queue_and_takes_ratings() {
         pad.tap(Action::CallNext).await,
         Outcome::Done("A001".into())
     );
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    pad.quiet(&[led, buzzer]).await;
     assert_eq!(pad.handle.pulses(led), 1);
     assert_eq!(pad.handle.pulses(buzzer), 1);
     assert_eq!(
@@ -155,7 +180,7 @@ async fn the_pad_moves_the_queue_and_takes_ratings() {
     let beeps = pad.handle.pulses(buzzer);
     let other = Action::Rate(Satisfaction::Unsatisfied);
     assert!(matches!(pad.tap(other).await, Outcome::Refused(_)));
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    pad.quiet(&[led, buzzer]).await;
     assert_eq!(pad.handle.pulses(buzzer), beeps + 2);
     let (_, a3) = get(&c, &svc.url("/api/v1/tickets/3")).await;
     assert_eq!(a3["rating"]["level"], "satisfied", "the first rating stays");
@@ -164,7 +189,7 @@ async fn the_pad_moves_the_queue_and_takes_ratings() {
     pause().await;
     let (leds, beeps) = (pad.handle.pulses(led), pad.handle.pulses(buzzer));
     assert_eq!(pad.tap(Action::CallNext).await, Outcome::Nobody);
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    pad.quiet(&[led, buzzer]).await;
     assert_eq!(
         pad.handle.pulses(led),
         leds + 2,
@@ -178,7 +203,7 @@ async fn the_pad_moves_the_queue_and_takes_ratings() {
     pause().await;
     let beeps = pad.handle.pulses(buzzer);
     assert!(matches!(pad.tap(Action::CallNext).await, Outcome::Away(_)));
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    pad.quiet(&[led, buzzer]).await;
     assert_eq!(pad.handle.pulses(buzzer), beeps + 3);
     assert_eq!(pad.handle.output(buzzer), Some(false));
 }
