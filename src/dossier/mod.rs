@@ -131,14 +131,17 @@ pub struct Dossier {
 }
 
 impl Dossier {
-    /// Overdue: the due date (or the apology's new one) has passed without a result.
-    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        let due = self
-            .apology
+    /// The date promised now: the apology letter's new date, else the original one.
+    pub fn due(&self) -> Option<DateTime<Utc>> {
+        self.apology
             .as_ref()
             .and_then(|a| a.new_due_at)
-            .or(self.due_at);
-        due.is_some_and(|d| d < now)
+            .or(self.due_at)
+    }
+
+    /// Overdue: the due date (or the apology's new one) has passed without a result.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.due().is_some_and(|d| d < now)
             && !matches!(
                 self.status,
                 DossierStatus::ResultReady | DossierStatus::Returned | DossierStatus::Cancelled
@@ -153,11 +156,7 @@ impl Dossier {
             status: self.status,
             status_text: status_text(self),
             received_at: self.received_at,
-            due_at: self
-                .apology
-                .as_ref()
-                .and_then(|a| a.new_due_at)
-                .or(self.due_at),
+            due_at: self.due(),
             overdue: self.is_overdue(now),
             pickup: self.pickup.clone(),
             pickup_counter: self.pickup_counter,
@@ -418,16 +417,11 @@ pub fn normalize_phone(raw: &str) -> Result<String, String> {
 pub fn status_text(d: &Dossier) -> Localized {
     let place = d.pickup.as_deref().unwrap_or("quầy trả kết quả");
     let place_en = d.pickup.as_deref().unwrap_or("the result-return counter");
-    let due = d
-        .apology
-        .as_ref()
-        .and_then(|a| a.new_due_at)
-        .or(d.due_at)
-        .map(|t| {
-            t.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-                .format("%d/%m/%Y")
-                .to_string()
-        });
+    let due = d.due().map(|t| {
+        t.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+            .format("%d/%m/%Y")
+            .to_string()
+    });
     let (vi, en) = match d.status {
         DossierStatus::ResultReady => (
             format!(

@@ -124,8 +124,11 @@ pub fn start(
             },
         );
     }
-    // The timer lives as long as the window.
-    std::mem::forget(timer);
+    // The window's close handler owns the clock, so it ticks as long as the window lives.
+    ui.window().on_close_requested(move || {
+        let _clock = &timer;
+        slint::CloseRequestResponse::HideWindow
+    });
     Ok(ui)
 }
 

@@ -59,10 +59,6 @@ impl RatingScreen {
         &self.phase
     }
 
-    pub fn counter(&self) -> CounterId {
-        self.counter
-    }
-
     /// Follows the hall: a ticket finished at this counter is asked about; a rating
     /// that came another way (the pad, the phone) ends the question.
     pub fn on_event(&mut self, e: &StoredEvent, now: DateTime<Utc>) {

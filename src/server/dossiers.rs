@@ -351,13 +351,7 @@ pub async fn receipt(
         // The receipt is the citizen's own paper: the full name belongs on it.
         citizen_name: dossier.citizen_name.clone().unwrap_or_default(),
         received_at: when(dossier.received_at),
-        due_at: when(
-            dossier
-                .apology
-                .as_ref()
-                .and_then(|a| a.new_due_at)
-                .or(dossier.due_at),
-        ),
+        due_at: when(dossier.due()),
         return_place: dossier
             .pickup
             .clone()
