@@ -53,7 +53,8 @@ pub struct Dossiers {
     #[serde(default)]
     pub return_service: Option<String>,
     /// Erase a dossier's citizen name and phone this many days after it is returned
-    /// or cancelled (Decree 13/2023: keep personal data no longer than needed).
+    /// or cancelled (Law 91/2025 and Decree 356/2025 on personal data, which replaced
+    /// Decree 13/2023: keep personal data no longer than its purpose).
     #[serde(default = "default_personal_data_days")]
     pub personal_data_days: u32,
     /// The display repeats "results are ready" this often while any wait for pickup.
@@ -188,9 +189,26 @@ pub struct Notify {
     #[serde(default = "default_retry")]
     pub retry_seconds: u64,
     /// Messages for other statuses a dossier reaches, by status name
-    /// (`needs_documents`, `needs_payment`, `returned`, `cancelled`…), same fields.
+    /// (`needs_documents`, `needs_payment`, `returned`, `cancelled`…), same fields;
+    /// also `due_soon` (a reminder before the promised time, `{due}`) and
+    /// `overdue_apology` (when a late dossier gets a new date, `{new_due}`).
     #[serde(default)]
     pub templates: std::collections::BTreeMap<String, String>,
+    /// `due_soon` goes this many hours before the promised time (default 3).
+    #[serde(default = "default_due_soon_hours")]
+    pub due_soon_hours: u32,
+    /// Reminders go only from the first hour until before the second, local time
+    /// (default `[7, 21]`; `[0, 24]` = any time).
+    #[serde(default = "default_reminder_hours")]
+    pub reminder_hours: [u32; 2],
+}
+
+fn default_due_soon_hours() -> u32 {
+    3
+}
+
+fn default_reminder_hours() -> [u32; 2] {
+    [7, 21]
 }
 
 fn default_retry() -> u64 {
@@ -722,11 +740,24 @@ fn validate(file: File) -> Result<Config, String> {
         if !(1..=3600).contains(&n.retry_seconds) {
             return Err("notify.retry_seconds must be 1 to 3600".into());
         }
+        if !(1..=72).contains(&n.due_soon_hours) {
+            return Err("notify.due_soon_hours must be 1 to 72".into());
+        }
+        if !(n.reminder_hours[0] < n.reminder_hours[1] && n.reminder_hours[1] <= 24) {
+            return Err(
+                "notify.reminder_hours must be [from, until] hours with from < until ≤ 24, \
+                 e.g. [7, 21]"
+                    .into(),
+            );
+        }
         for (status, template) in &n.templates {
-            if crate::dossier::DossierStatus::parse(status).is_none() {
+            let event = [crate::notify::DUE_SOON, crate::notify::OVERDUE_APOLOGY]
+                .contains(&status.as_str());
+            if crate::dossier::DossierStatus::parse(status).is_none() && !event {
                 return Err(format!(
                     "notify.templates.{status}: not a dossier status (received, in_progress, \
-                     needs_documents, needs_payment, result_ready, returned, cancelled)"
+                     needs_documents, needs_payment, result_ready, returned, cancelled) \
+                     nor due_soon or overdue_apology"
                 ));
             }
             if template.trim().is_empty() {

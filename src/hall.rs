@@ -191,15 +191,27 @@ impl Hall {
         {
             changes.push(Queue::dossier_change(public, now));
         }
-        // A status just reached may have a message (result ready, by default).
-        let reached = existing.as_ref().is_none_or(|e| e.status != dossier.status);
-        let messages: Vec<_> = match (&self.config.notify, reached) {
-            (Some(notify), true) => {
-                crate::notify::status_message(notify, &self.config.hall.name, &dossier, now)
-                    .into_iter()
-                    .collect()
+        // A status just reached may have a message (result ready, by default), so may
+        // a new date for a late result; a dossier saved inside its reminder window
+        // gets its reminder now rather than at the next round.
+        let messages: Vec<_> = match &self.config.notify {
+            Some(notify) => {
+                let mut m = crate::notify::change_messages(
+                    notify,
+                    &self.config.hall,
+                    existing.as_ref(),
+                    &dossier,
+                    now,
+                );
+                m.extend(crate::notify::reminders(
+                    notify,
+                    &self.config.hall,
+                    std::slice::from_ref(&dossier),
+                    now,
+                ));
+                m
             }
-            _ => Vec::new(),
+            None => Vec::new(),
         };
         let ids = self.store.save_dossier(&dossier, &changes, &messages)?;
         drop(self.apply_and_publish(ids, changes));
@@ -207,6 +219,27 @@ impl Hall {
             self.outbox.notify_one();
         }
         Ok((dossier, true))
+    }
+
+    /// Writes the reminders due at `now` for all open dossiers (each once: a reminder
+    /// already in the outbox is not written again) and says how many were new.
+    pub fn send_reminders(&self, now: DateTime<Utc>) -> Result<usize, HallError> {
+        let Some(notify) = &self.config.notify else {
+            return Ok(0);
+        };
+        if !notify.templates.contains_key(crate::notify::DUE_SOON) {
+            return Ok(0);
+        }
+        let open = self.store.dossiers(true, usize::MAX >> 1)?;
+        let messages = crate::notify::reminders(notify, &self.config.hall, &open, now);
+        if messages.is_empty() {
+            return Ok(0);
+        }
+        let written = self.store.put_messages(&messages, now.trunc_subsecs(3))?;
+        if written > 0 {
+            self.outbox.notify_one();
+        }
+        Ok(written)
     }
 
     /// Waits until a message is written or `timeout` passes (the outbox worker's sleep).

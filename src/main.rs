@@ -813,7 +813,25 @@ fn check_config(file: &Path) -> Result<()> {
         None => println!("province system: none (dossiers come from staff and pushes)"),
     }
     match &config.notify {
-        Some(n) => println!("notifications: {}", n.webhook_url),
+        Some(n) => {
+            let mut kinds = vec!["result_ready".to_string()];
+            kinds.extend(
+                n.templates
+                    .keys()
+                    .filter(|k| *k != "result_ready")
+                    .map(|k| {
+                        if k == motcua::notify::DUE_SOON {
+                            format!(
+                                "{k} ({} h before, {:02}:00–{:02}:00)",
+                                n.due_soon_hours, n.reminder_hours[0], n.reminder_hours[1]
+                            )
+                        } else {
+                            k.clone()
+                        }
+                    }),
+            );
+            println!("notifications: {} — {}", n.webhook_url, kinds.join(", "));
+        }
         None => println!("notifications: none"),
     }
     for c in config.counters.iter().filter(|c| c.printer.is_some()) {

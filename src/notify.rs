@@ -11,8 +11,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::config::Notify;
-use crate::dossier::Dossier;
+use chrono::Timelike;
+
+use crate::config::{Hall as HallConfig, Notify};
+use crate::dossier::{Dossier, DossierStatus};
 use crate::hall::Hall;
 
 /// A message to be sent, as the change that causes it writes it.
@@ -76,25 +78,40 @@ pub fn plain_ascii(s: &str) -> String {
         .collect()
 }
 
-/// The message for a dossier that has just reached its status, when the hall has a
-/// template for that status and the citizen agreed and gave a phone. "Result ready"
-/// uses `template`; other statuses (`needs_documents`, `needs_payment`, …) only when
-/// `[notify.templates]` names them.
-pub fn status_message(
+/// The reminder sent some hours before the promised time while there is no result.
+pub const DUE_SOON: &str = "due_soon";
+/// The apology for a late result, with the new date the hall promises.
+pub const OVERDUE_APOLOGY: &str = "overdue_apology";
+
+/// The template for `kind`: `[notify.templates]`, or `template` for a ready result.
+fn template_for<'a>(config: &'a Notify, kind: &str) -> Option<&'a str> {
+    match config.templates.get(kind) {
+        Some(t) => Some(t),
+        None if kind == DossierStatus::ResultReady.as_str() => Some(&config.template),
+        None => None,
+    }
+}
+
+/// "17:00 25/11/2026" in the hall's time zone.
+fn local_time(hall: &HallConfig, at: DateTime<Utc>) -> String {
+    at.with_timezone(&hall.time_zone)
+        .format("%H:%M %d/%m/%Y")
+        .to_string()
+}
+
+/// The message of `kind` for `d` with its fields filled in, if the hall has a
+/// template for it and the citizen agreed and gave a phone.
+fn message(
     config: &Notify,
-    hall_name: &str,
+    hall: &HallConfig,
     d: &Dossier,
-    at: DateTime<Utc>,
+    kind: &str,
+    key: String,
 ) -> Option<NewMessage> {
     if !d.notify_consent {
         return None;
     }
-    let kind = d.status.as_str();
-    let template = match config.templates.get(kind) {
-        Some(t) => t,
-        None if d.status == crate::dossier::DossierStatus::ResultReady => &config.template,
-        None => return None,
-    };
+    let template = template_for(config, kind)?;
     let phone = d.phone.clone()?;
     let words = |s: &str| {
         if config.plain_ascii {
@@ -103,21 +120,93 @@ pub fn status_message(
             s.to_owned()
         }
     };
+    let when = |at: Option<DateTime<Utc>>| at.map(|t| local_time(hall, t)).unwrap_or_default();
     let body = template
         .replace("{code}", &d.code)
         .replace(
             "{place}",
             &words(d.pickup.as_deref().unwrap_or("quầy trả kết quả")),
         )
-        .replace("{hall}", &words(hall_name))
-        .replace("{procedure}", &words(&d.procedure_name));
+        .replace("{hall}", &words(&hall.name))
+        .replace("{procedure}", &words(&d.procedure_name))
+        .replace("{due}", &when(d.due()))
+        .replace(
+            "{new_due}",
+            &when(d.apology.as_ref().and_then(|a| a.new_due_at)),
+        );
     Some(NewMessage {
-        key: format!("{}/{kind}/{}", d.code, at.format("%Y%m%dT%H%M%S%.3fZ")),
+        key,
         dossier: d.code.clone(),
         kind: kind.into(),
         phone,
         body,
     })
+}
+
+/// The messages a saved change causes: the status just reached (result ready by
+/// default; other statuses when `[notify.templates]` names them), and — when the hall
+/// records a new date for a late result and has an `overdue_apology` template — the
+/// apology with that date, once per date.
+pub fn change_messages(
+    config: &Notify,
+    hall: &HallConfig,
+    before: Option<&Dossier>,
+    d: &Dossier,
+    at: DateTime<Utc>,
+) -> Vec<NewMessage> {
+    let mut out = Vec::new();
+    if before.is_none_or(|b| b.status != d.status) {
+        let kind = d.status.as_str();
+        let key = format!("{}/{kind}/{}", d.code, at.format("%Y%m%dT%H%M%S%.3fZ"));
+        out.extend(message(config, hall, d, kind, key));
+    }
+    let new_date = |x: &Dossier| x.apology.as_ref().and_then(|a| a.new_due_at);
+    if let Some(date) = new_date(d)
+        && before.and_then(new_date) != Some(date)
+        && !d.status.is_closed()
+        && d.status != DossierStatus::ResultReady
+    {
+        let key = format!(
+            "{}/{OVERDUE_APOLOGY}/{}",
+            d.code,
+            date.format("%Y%m%dT%H%M%SZ")
+        );
+        out.extend(message(config, hall, d, OVERDUE_APOLOGY, key));
+    }
+    out
+}
+
+/// Reminders due at `now`: with a `due_soon` template, a dossier still without a
+/// result gets one message from `due_soon_hours` before its promised time until that
+/// time, once per promised time, and only in the hall's reminder hours (no SMS at
+/// dawn; a reminder whose window starts at night goes when the hours begin).
+pub fn reminders(
+    config: &Notify,
+    hall: &HallConfig,
+    dossiers: &[Dossier],
+    now: DateTime<Utc>,
+) -> Vec<NewMessage> {
+    if template_for(config, DUE_SOON).is_none() {
+        return Vec::new();
+    }
+    let hour = now.with_timezone(&hall.time_zone).hour();
+    if !(config.reminder_hours[0]..config.reminder_hours[1]).contains(&hour) {
+        return Vec::new();
+    }
+    let lead = chrono::Duration::hours(i64::from(config.due_soon_hours));
+    dossiers
+        .iter()
+        .filter(|d| {
+            !d.status.is_closed()
+                && d.status != DossierStatus::ResultReady
+                && d.due().is_some_and(|due| due - lead <= now && now < due)
+        })
+        .filter_map(|d| {
+            let due = d.due()?;
+            let key = format!("{}/{DUE_SOON}/{}", d.code, due.format("%Y%m%dT%H%M%SZ"));
+            message(config, hall, d, DUE_SOON, key)
+        })
+        .collect()
 }
 
 /// What the gateway said.
@@ -202,68 +291,159 @@ pub async fn worker(hall: Arc<Hall>, config: Notify) {
 mod tests {
     use super::*;
 
+    use crate::dossier::{Apology, DossierUpdate};
+    use chrono::TimeZone;
+
+    fn hall() -> HallConfig {
+        HallConfig {
+            name: "TT PVHCC phường Hòa Bình".into(),
+            time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+            max_recalls: 2,
+            notice: String::new(),
+        }
+    }
+
+    fn dossier(status: DossierStatus, consent: bool, at: DateTime<Utc>) -> Dossier {
+        let u = DossierUpdate {
+            code: "H27-261123-0042".into(),
+            phone: Some("0912345678".into()),
+            notify_consent: Some(consent),
+            status: Some(status),
+            pickup: Some("Quầy 8".into()),
+            ..DossierUpdate::default()
+        };
+        Dossier::merged(None, &u, "test", at).unwrap()
+    }
+
+    /// 25/11/2026 at `h:m`, Vietnam time.
+    fn vn(h: u32, m: u32) -> DateTime<Utc> {
+        chrono_tz::Asia::Ho_Chi_Minh
+            .with_ymd_and_hms(2026, 11, 25, h, m, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
     #[test]
     fn each_status_speaks_only_with_a_template_and_consent() {
-        use crate::dossier::{DossierStatus, DossierUpdate};
         let mut config: Notify = toml::from_str(
             "webhook_url = \"http://gw/send\"\n[templates]\nneeds_documents = \"Ho so {code} can bo sung giay to tai {hall}\"",
         )
         .unwrap();
         let at = Utc::now();
-        let dossier = |status, consent| {
-            let u = DossierUpdate {
-                code: "H27-261123-0042".into(),
-                phone: Some("0912345678".into()),
-                notify_consent: Some(consent),
-                status: Some(status),
-                pickup: Some("Quầy 8".into()),
-                ..DossierUpdate::default()
-            };
-            Dossier::merged(None, &u, "test", at).unwrap()
+        let reached = |config: &Notify, status, consent| {
+            let mut m = change_messages(config, &hall(), None, &dossier(status, consent, at), at);
+            assert!(m.len() <= 1, "{m:?}");
+            m.pop()
         };
-        let hall = "TT PVHCC phường Hòa Bình";
-        let ready = status_message(
-            &config,
-            hall,
-            &dossier(DossierStatus::ResultReady, true),
-            at,
-        )
-        .unwrap();
+        let ready = reached(&config, DossierStatus::ResultReady, true).unwrap();
         assert_eq!(ready.kind, "result_ready");
         assert!(ready.body.contains("Quay 8") && ready.body.contains("phuong Hoa Binh"));
-        let docs = status_message(
-            &config,
-            hall,
-            &dossier(DossierStatus::NeedsDocuments, true),
-            at,
-        )
-        .unwrap();
+        let docs = reached(&config, DossierStatus::NeedsDocuments, true).unwrap();
         assert_eq!(
             docs.body,
             "Ho so H27-261123-0042 can bo sung giay to tai TT PVHCC phuong Hoa Binh"
         );
         assert_ne!(docs.key, ready.key);
-        assert!(
-            status_message(&config, hall, &dossier(DossierStatus::InProgress, true), at).is_none()
-        );
-        assert!(
-            status_message(
-                &config,
-                hall,
-                &dossier(DossierStatus::ResultReady, false),
-                at
-            )
-            .is_none()
-        );
+        assert!(reached(&config, DossierStatus::InProgress, true).is_none());
+        assert!(reached(&config, DossierStatus::ResultReady, false).is_none());
+        // The same status saved again (a new pickup place, say) says nothing.
+        let d = dossier(DossierStatus::ResultReady, true, at);
+        assert!(change_messages(&config, &hall(), Some(&d), &d, at).is_empty());
         config.plain_ascii = false;
-        let ready = status_message(
-            &config,
-            hall,
-            &dossier(DossierStatus::ResultReady, true),
-            at,
+        let ready = reached(&config, DossierStatus::ResultReady, true).unwrap();
+        assert!(ready.body.contains("Quầy 8"));
+    }
+
+    #[test]
+    fn a_reminder_goes_once_in_the_hours_before_the_promised_time_and_not_at_night() {
+        let mut config: Notify = toml::from_str(
+            "webhook_url = \"http://gw/send\"\n[templates]\ndue_soon = \"Ho so {code} hen tra {due}\"",
         )
         .unwrap();
-        assert!(ready.body.contains("Quầy 8"));
+        let mut d = dossier(DossierStatus::InProgress, true, vn(8, 0));
+        d.due_at = Some(vn(16, 30));
+        let at = |config: &Notify, d: &Dossier, now| {
+            reminders(config, &hall(), std::slice::from_ref(d), now)
+        };
+        assert!(
+            at(&config, &d, vn(13, 29)).is_empty(),
+            "more than 3 h before"
+        );
+        let first = at(&config, &d, vn(13, 30));
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].kind, DUE_SOON);
+        assert_eq!(
+            first[0].body,
+            "Ho so H27-261123-0042 hen tra 16:30 25/11/2026"
+        );
+        assert_eq!(
+            at(&config, &d, vn(16, 0)),
+            first,
+            "the same key: the outbox keeps one"
+        );
+        assert!(
+            at(&config, &d, vn(16, 30)).is_empty(),
+            "the time has passed: too late to remind"
+        );
+        // Not for a result that is ready, nor without consent.
+        d.status = DossierStatus::ResultReady;
+        assert!(at(&config, &d, vn(14, 0)).is_empty());
+        d.status = DossierStatus::NeedsDocuments;
+        d.notify_consent = false;
+        assert!(at(&config, &d, vn(14, 0)).is_empty());
+        d.notify_consent = true;
+        // Due at 08:00: the window opens at 05:00, the message waits for 07:00.
+        d.due_at = Some(vn(8, 0));
+        assert!(at(&config, &d, vn(5, 0)).is_empty() && at(&config, &d, vn(6, 59)).is_empty());
+        assert_eq!(at(&config, &d, vn(7, 0)).len(), 1);
+        config.reminder_hours = [0, 24];
+        assert_eq!(at(&config, &d, vn(5, 0)).len(), 1);
+        // Without a due_soon template there are no reminders.
+        config.templates.clear();
+        assert!(at(&config, &d, vn(7, 30)).is_empty());
+    }
+
+    #[test]
+    fn a_new_date_for_a_late_result_brings_one_apology_per_date() {
+        let config: Notify = toml::from_str(
+            "webhook_url = \"http://gw/send\"\n[templates]\noverdue_apology = \"Xin loi: ho so {code} tre hen, hen moi {new_due}\"",
+        )
+        .unwrap();
+        let late = {
+            let mut d = dossier(DossierStatus::InProgress, true, vn(8, 0));
+            d.due_at = Some(vn(9, 0));
+            d
+        };
+        let mut apologised = late.clone();
+        apologised.apology = Some(Apology {
+            new_due_at: Some(vn(9, 0) + chrono::Duration::days(3)),
+            reason: Some("Chờ xác minh".into()),
+        });
+        let m = change_messages(&config, &hall(), Some(&late), &apologised, vn(10, 0));
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].kind, OVERDUE_APOLOGY);
+        assert_eq!(
+            m[0].body,
+            "Xin loi: ho so H27-261123-0042 tre hen, hen moi 09:00 28/11/2026"
+        );
+        // Saved again with the same date: nothing new. A later date: a new apology.
+        assert!(
+            change_messages(&config, &hall(), Some(&apologised), &apologised, vn(11, 0)).is_empty()
+        );
+        let mut later = apologised.clone();
+        later.apology.as_mut().unwrap().new_due_at = Some(vn(9, 0) + chrono::Duration::days(5));
+        let again = change_messages(&config, &hall(), Some(&apologised), &later, vn(12, 0));
+        assert_eq!(again.len(), 1);
+        assert_ne!(again[0].key, m[0].key);
+        // A result that is ready needs no apology.
+        let mut ready = later.clone();
+        ready.status = DossierStatus::ResultReady;
+        ready.apology.as_mut().unwrap().new_due_at = Some(vn(9, 0) + chrono::Duration::days(6));
+        assert!(
+            change_messages(&config, &hall(), Some(&later), &ready, vn(13, 0))
+                .iter()
+                .all(|m| m.kind != OVERDUE_APOLOGY)
+        );
     }
 
     #[test]

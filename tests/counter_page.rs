@@ -150,6 +150,44 @@ async fn staff_run_their_counter_from_the_browser() {
         .script("document.getElementById('dossiers').scrollIntoView()")
         .await;
     staff.screenshot(&shot("dossiers")).await;
+    // The hall owes an apology: staff open the late dossier from the list and record
+    // the new date; it leaves the overdue list.
+    staff.click("#overdue-list li").await;
+    staff.wait_text("#d-message", "QUÁ HẠN").await;
+    assert_eq!(
+        staff
+            .script("return document.getElementById('d-code').value")
+            .await,
+        "H23.45-231123-0001"
+    );
+    let new_due = (chrono::Utc::now() + chrono::Duration::days(20))
+        .format("%Y-%m-%d")
+        .to_string();
+    staff
+        .script(&format!(
+            "document.getElementById('d-new-due').value = '{new_due}'"
+        ))
+        .await;
+    staff.type_into("#d-reason", "Chờ kết quả xác minh").await;
+    staff.screenshot(&shot("apology")).await;
+    staff.click("#dossier-form button[type=submit]").await;
+    staff
+        .wait_text("#d-message", "Đã lưu hồ sơ H23.45-231123-0001")
+        .await;
+    let saved = get_as(
+        &c,
+        &svc.url("/api/v1/dossiers?code=H23.45-231123-0001"),
+        ADMIN,
+    )
+    .await;
+    assert_eq!(
+        saved[0]["apology"]["new_due_at"],
+        format!("{new_due}T09:30:00Z"),
+        "{saved}"
+    );
+    assert_eq!(saved[0]["apology"]["reason"], "Chờ kết quả xác minh");
+    assert_eq!(saved[0]["overdue"], false);
+    staff.wait_text("#overdue-count", "0").await;
     staff.script("window.scrollTo(0, 0)").await;
 
     // The service goes away: the page says so, and a press is explained, not lost.

@@ -118,6 +118,36 @@ async fn serve(app: Router) -> String {
     format!("http://{addr}")
 }
 
+/// A fake SMS gateway on loopback: its state and its address.
+async fn start_gateway(state: Gateway) -> (Arc<Mutex<Gateway>>, String) {
+    let gateway = Arc::new(Mutex::new(state));
+    let url = serve(
+        Router::new()
+            .route("/send", routing::post(send))
+            .with_state(gateway.clone()),
+    )
+    .await;
+    (gateway, url)
+}
+
+/// `PUT /api/v1/dossiers/{code}` as `token`: the status and the answer.
+async fn put_dossier(
+    c: &reqwest::Client,
+    svc: &Service,
+    code: &str,
+    body: &Value,
+    token: &str,
+) -> (u16, Value) {
+    let res = c
+        .put(svc.url(&format!("/api/v1/dossiers/{code}")))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
 fn config(province: &str, gateway: &str, retention_days: u32, printer: &std::path::Path) -> String {
     let printer = printer.display();
     format!(
@@ -214,20 +244,15 @@ async fn a_ready_result_reaches_the_display_the_phone_once_and_the_kiosk() {
         status: 4,
         ..Province::default()
     }));
-    let gateway = Arc::new(Mutex::new(Gateway {
+    let (gateway, gateway_url) = start_gateway(Gateway {
         fail: true,
         ..Gateway::default()
-    }));
+    })
+    .await;
     let province_url = serve(
         Router::new()
             .route("/changes", routing::get(changes))
             .with_state(province.clone()),
-    )
-    .await;
-    let gateway_url = serve(
-        Router::new()
-            .route("/send", routing::post(send))
-            .with_state(gateway.clone()),
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -420,13 +445,7 @@ async fn a_ready_result_reaches_the_display_the_phone_once_and_the_kiosk() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_register_dossiers_and_retention_erases_personal_data() {
-    let gateway = Arc::new(Mutex::new(Gateway::default()));
-    let gateway_url = serve(
-        Router::new()
-            .route("/send", routing::post(send))
-            .with_state(gateway.clone()),
-    )
-    .await;
+    let (gateway, gateway_url) = start_gateway(Gateway::default()).await;
     let dir = tempfile::tempdir().unwrap();
     // No province system here: the upstream points at a closed port.
     let closed = format!("http://127.0.0.1:{}", free_port());
@@ -438,18 +457,8 @@ async fn staff_register_dossiers_and_retention_erases_personal_data() {
     let svc = Service::start_on(dir.path());
     let c = client();
     let put = |body: Value, token: String| {
-        let c = c.clone();
-        let url = svc.url(&format!("/api/v1/dossiers/{CODE}"));
-        async move {
-            let res = c
-                .put(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            (res.status().as_u16(), res.json::<Value>().await.unwrap())
-        }
+        let (c, svc) = (c.clone(), &svc);
+        async move { put_dossier(&c, svc, CODE, &body, &token).await }
     };
     // Staff register it at the counter; the phone only with consent.
     let (status, d) = put(
@@ -562,4 +571,114 @@ async fn staff_register_dossiers_and_retention_erases_personal_data() {
         !raw.contains(PHONE),
         "the phone is still in the database file"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_before_the_promised_time_and_an_apology_with_the_new_date_go_once() {
+    let (gateway, gateway_url) = start_gateway(Gateway::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    // Any hour: the test must not depend on when it runs.
+    let config = config(&closed, &gateway_url, 30, &dir.path().join("printer"))
+        + r#"reminder_hours = [0, 24]
+[notify.templates]
+due_soon = "Ho so {code} hen tra ket qua luc {due}."
+overdue_apology = "Xin loi ong/ba: ho so {code} tre hen. Hen moi: {new_due}."
+"#;
+    std::fs::write(dir.path().join("hall.toml"), config).unwrap();
+    let svc = Service::start_on(dir.path());
+    let c = client();
+    let put = |code: &'static str, body: Value| {
+        let (c, svc) = (c.clone(), &svc);
+        async move {
+            let (status, d) = put_dossier(&c, svc, code, &body, &counter_token(1)).await;
+            assert_eq!(status, 200, "{d}");
+            d
+        }
+    };
+    let vn = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+            .format("%H:%M %d/%m/%Y")
+            .to_string()
+    };
+    let now = chrono::Utc::now();
+    let due = now + chrono::Duration::hours(2);
+    // Due in two hours, consent given: the reminder goes at once. Due in five hours,
+    // or without consent: nothing yet.
+    let consent = json!({"procedure_name": "Chứng thực bản sao", "citizen_name": NAME,
+                         "phone": PHONE, "notify_consent": true, "status": "in_progress"});
+    let mut soon = consent.clone();
+    soon["due_at"] = json!(due);
+    put(CODE, soon).await;
+    let mut later = consent.clone();
+    later["due_at"] = json!(now + chrono::Duration::hours(5));
+    put("000.00.12.H27-261123-0043", later).await;
+    let mut silent = consent.clone();
+    silent["notify_consent"] = json!(false);
+    silent["due_at"] = json!(now + chrono::Duration::hours(1));
+    put("000.00.12.H27-261123-0044", silent).await;
+    let sent = eventually(10, "the reminder reaches the gateway", || {
+        let g = gateway.clone();
+        async move {
+            let g = g.lock().unwrap();
+            (!g.accepted.is_empty()).then(|| g.accepted.values().cloned().collect::<Vec<_>>())
+        }
+    })
+    .await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["event"], "due_soon");
+    assert_eq!(sent[0]["to"], PHONE);
+    assert_eq!(
+        sent[0]["message"],
+        format!("Ho so {CODE} hen tra ket qua luc {}.", vn(due))
+    );
+
+    // Saved again, and the service restarted (the minute's check runs at start):
+    // still one reminder, and the gateway was not asked again.
+    put(CODE, json!({"pickup": "Quầy 8"})).await;
+    svc.stop();
+    let svc = Service::start_on(dir.path());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    {
+        let g = gateway.lock().unwrap();
+        assert_eq!((g.accepted.len(), g.requests), (1, 1));
+    }
+
+    // It will be late: the hall records a new date, and the citizen gets the apology
+    // with that date, once however often the dossier is saved.
+    let new_due = now + chrono::Duration::days(3);
+    let apology = json!({"apology": {"new_due_at": new_due, "reason": "Chờ kết quả xác minh"}});
+    for _ in 0..2 {
+        let (status, _) = put_dossier(&c, &svc, CODE, &apology, &counter_token(1)).await;
+        assert_eq!(status, 200);
+    }
+    let apology = eventually(10, "the apology reaches the gateway", || {
+        let g = gateway.clone();
+        async move {
+            let g = g.lock().unwrap();
+            g.accepted
+                .values()
+                .find(|m| m["event"] == "overdue_apology")
+                .cloned()
+        }
+    })
+    .await;
+    assert_eq!(
+        apology["message"],
+        format!(
+            "Xin loi ong/ba: ho so {CODE} tre hen. Hen moi: {}.",
+            vn(new_due)
+        )
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(gateway.lock().unwrap().accepted.len(), 2);
+    // Staff see both in the outbox, sent.
+    let outbox = staff_get(&c, &svc.url("/api/v1/outbox")).await;
+    let kinds: Vec<_> = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["kind"].as_str().unwrap(), m["sent_at"].is_string()))
+        .collect();
+    assert_eq!(kinds, [("overdue_apology", true), ("due_soon", true)]);
 }

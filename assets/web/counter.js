@@ -394,6 +394,11 @@ function dateVi(iso) {
   return d.toLocaleDateString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" });
 }
 
+// "2026-11-24" in the hall's time zone, for a date input.
+function localDate(iso) {
+  return new Date(iso).toLocaleDateString("en-CA", { timeZone: "Asia/Ho_Chi_Minh" });
+}
+
 function item(parts) {
   const li = document.createElement("li");
   for (const [text, cls] of parts) {
@@ -402,6 +407,20 @@ function item(parts) {
     span.textContent = text;
     li.append(span);
   }
+  return li;
+}
+
+// A list entry that opens its dossier in the form above when clicked (or Enter).
+function openable(code, li) {
+  li.tabIndex = 0;
+  li.classList.add("openable");
+  const open = () => {
+    $("d-code").value = code;
+    findDossier();
+    $("d-code").scrollIntoView({ block: "center" });
+  };
+  li.addEventListener("click", open);
+  li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
   return li;
 }
 
@@ -414,10 +433,10 @@ async function loadDossiers() {
     ]);
     const overdue = open.filter((d) => d.overdue);
     $("overdue-count").textContent = String(overdue.length);
-    $("overdue-list").replaceChildren(...overdue.map((d) => item([
+    $("overdue-list").replaceChildren(...overdue.map((d) => openable(d.code, item([
       [d.code, "code"], [" · " + (d.citizen_name || "") + " · " + d.procedure_name + " · hẹn ", ""],
       [dateVi(d.apology && d.apology.new_due_at ? d.apology.new_due_at : d.due_at), "late"],
-    ])));
+    ]))));
     const ready = open.filter((d) => d.status === "result_ready");
     $("ready-count").textContent = String(ready.length);
     $("ready-list").replaceChildren(...ready.map((d) => item([
@@ -461,7 +480,9 @@ async function findDossier() {
     const d = found[0];
     $("d-procedure").value = d.procedure_name || "";
     $("d-name").value = d.citizen_name || "";
-    $("d-due").value = d.due_at ? d.due_at.slice(0, 10) : "";
+    $("d-due").value = d.due_at ? localDate(d.due_at) : "";
+    $("d-new-due").value = d.apology && d.apology.new_due_at ? localDate(d.apology.new_due_at) : "";
+    $("d-reason").value = d.apology && d.apology.reason ? d.apology.reason : "";
     $("d-phone").value = "";
     $("d-phone").placeholder = d.phone || "";
     $("d-consent").checked = !!d.notify_consent;
@@ -482,6 +503,10 @@ async function saveDossier(extra) {
     if ($("d-procedure").value.trim()) body.procedure_name = $("d-procedure").value.trim();
     if ($("d-name").value.trim()) body.citizen_name = $("d-name").value.trim();
     if ($("d-due").value) body.due_at = $("d-due").value + "T16:30:00+07:00";
+    if ($("d-new-due").value) {
+      body.apology = { new_due_at: $("d-new-due").value + "T16:30:00+07:00" };
+      if ($("d-reason").value.trim()) body.apology.reason = $("d-reason").value.trim();
+    }
     if ($("d-phone").value.trim()) body.phone = $("d-phone").value.trim();
     body.notify_consent = $("d-consent").checked;
   }

@@ -244,6 +244,7 @@ pub async fn serve(
     }
     if let Some(config) = hall.config().notify.clone() {
         tasks.push(tokio::spawn(crate::notify::worker(hall.clone(), config)));
+        tasks.push(tokio::spawn(remind_forever(hall.clone())));
     }
     let app = router(AppState {
         hall,
@@ -284,6 +285,26 @@ async fn erase_personal_data_forever(hall: Arc<Hall>) {
             ),
             Ok(Err(e)) => tracing::warn!("personal data erasure failed, will retry: {e}"),
             Err(e) => tracing::warn!("personal data erasure task failed: {e}"),
+        }
+    }
+}
+
+/// How often dossiers nearing their promised time are looked for.
+const REMINDER_CHECK: Duration = Duration::from_secs(60);
+
+/// Writes `due_soon` reminders as their time comes (at start, then every minute).
+async fn remind_forever(hall: Arc<Hall>) {
+    let mut interval = tokio::time::interval(REMINDER_CHECK);
+    loop {
+        interval.tick().await;
+        let hall = hall.clone();
+        match tokio::task::spawn_blocking(move || hall.send_reminders(chrono::Utc::now())).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => {
+                tracing::info!("{n} reminders before a promised date written to the outbox")
+            }
+            Ok(Err(e)) => tracing::warn!("reminder check failed, will retry: {e}"),
+            Err(e) => tracing::warn!("reminder check task failed: {e}"),
         }
     }
 }

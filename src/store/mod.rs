@@ -59,6 +59,10 @@ pub trait Store: Send + Sync + 'static {
         changes: &[Change],
         messages: &[NewMessage],
     ) -> Result<Vec<EventId>, StoreError>;
+    /// Adds messages not caused by a change (reminders); a key already in the outbox
+    /// is skipped. Says how many were new.
+    fn put_messages(&self, messages: &[NewMessage], at: DateTime<Utc>)
+    -> Result<usize, StoreError>;
     fn dossier(&self, code: &str) -> Result<Option<Dossier>, StoreError>;
     /// The latest-changed dossiers (only those not yet returned or cancelled).
     fn dossiers(&self, open_only: bool, limit: usize) -> Result<Vec<Dossier>, StoreError>;

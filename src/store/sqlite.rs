@@ -328,23 +328,22 @@ impl Store for SqliteStore {
             d.phone,
             json
         ])?;
-        for m in messages {
-            tx.prepare_cached(
-                "INSERT INTO outbox (key, dossier, kind, phone, body, created_at, next_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (key) DO NOTHING",
-            )?
-            .execute(params![
-                m.key,
-                m.dossier,
-                m.kind,
-                m.phone,
-                m.body,
-                d.updated_at
-            ])?;
-        }
+        put_messages(&tx, messages, d.updated_at)?;
         let ids = put_changes(&tx, changes)?;
         tx.commit()?;
         Ok(ids)
+    }
+
+    fn put_messages(
+        &self,
+        messages: &[NewMessage],
+        at: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction()?;
+        let written = put_messages(&tx, messages, at)?;
+        tx.commit()?;
+        Ok(written)
     }
 
     fn dossier(&self, code: &str) -> Result<Option<Dossier>, StoreError> {
@@ -599,6 +598,25 @@ fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
 }
 
 /// Stores events and the tickets, counters and day they leave, in the caller's transaction.
+/// Adds messages to the outbox, skipping those whose key is there already; says how
+/// many were new.
+fn put_messages(
+    tx: &rusqlite::Transaction<'_>,
+    messages: &[NewMessage],
+    at: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut written = 0;
+    for m in messages {
+        written += tx
+            .prepare_cached(
+                "INSERT INTO outbox (key, dossier, kind, phone, body, created_at, next_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (key) DO NOTHING",
+            )?
+            .execute(params![m.key, m.dossier, m.kind, m.phone, m.body, at])?;
+    }
+    Ok(written)
+}
+
 fn put_changes(
     tx: &rusqlite::Transaction<'_>,
     changes: &[Change],
