@@ -486,7 +486,9 @@ async function findDossier() {
     $("d-phone").value = "";
     $("d-phone").placeholder = d.phone || "";
     $("d-consent").checked = !!d.notify_consent;
-    dossierSay(code + ": " + (DOSSIER_STATUS[d.status] || d.status) + (d.overdue ? " · QUÁ HẠN" : ""), d.overdue ? "error" : "ok");
+    const consent = d.notify_consent && d.consent_at ? " · đồng ý nhận tin từ " + dateVi(d.consent_at) : "";
+    dossierSay(code + ": " + (DOSSIER_STATUS[d.status] || d.status) + consent + (d.overdue ? " · QUÁ HẠN" : ""),
+      d.overdue ? "error" : "ok");
   } catch (e) {
     dossierSay(inWords(e), "error");
   }

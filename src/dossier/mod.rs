@@ -102,6 +102,10 @@ pub struct Dossier {
     /// The citizen agreed to be told by SMS/Zalo when the result is ready.
     #[serde(default)]
     pub notify_consent: bool,
+    /// When that consent was recorded (the proof a controller must keep); gone with
+    /// the consent when the citizen withdraws it.
+    #[serde(default)]
+    pub consent_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub received_at: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -233,6 +237,7 @@ impl Dossier {
                 citizen_name: None,
                 phone: None,
                 notify_consent: false,
+                consent_at: None,
                 received_at: Some(now),
                 due_at: None,
                 status: DossierStatus::Received,
@@ -257,6 +262,11 @@ impl Dossier {
             d.citizen_name = Some(clean_text(v, "citizen_name")?).filter(|s| !s.is_empty());
         }
         if let Some(c) = u.notify_consent {
+            d.consent_at = match (c, d.notify_consent) {
+                (true, true) => d.consent_at,
+                (true, false) => Some(now),
+                (false, _) => None,
+            };
             d.notify_consent = c;
         }
         if let Some(p) = &u.phone {

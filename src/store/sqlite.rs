@@ -92,6 +92,10 @@ CREATE INDEX outbox_due ON outbox (sent_at, next_at);
     r#"
 ALTER TABLE tickets ADD COLUMN dossier TEXT;
 "#,
+    // A dossier's messages are found by it (consent withdrawn, erasure).
+    r#"
+CREATE INDEX outbox_dossier ON outbox (dossier);
+"#,
 ];
 
 pub struct SqliteStore {
@@ -328,6 +332,15 @@ impl Store for SqliteStore {
             d.phone,
             json
         ])?;
+        if !d.notify_consent {
+            // No consent (withdrawn, say): the phone leaves the messages too, and one
+            // not sent yet never will be.
+            close_messages(
+                &tx,
+                &d.code,
+                "the citizen withdrew consent before it was sent",
+            )?;
+        }
         put_messages(&tx, messages, d.updated_at)?;
         let ids = put_changes(&tx, changes)?;
         tx.commit()?;
@@ -450,16 +463,7 @@ impl Store for SqliteStore {
                 "UPDATE dossiers SET citizen_name = NULL, phone = NULL, data = ?2 WHERE code = ?1",
                 params![code, json],
             )?;
-            // The messages about it held the phone and the words sent to it.
-            // A message not sent by now never will be: it is closed with the reason.
-            tx.execute(
-                "UPDATE outbox SET phone = NULL, body = NULL, \
-                 last_error = CASE WHEN sent_at IS NULL \
-                   THEN 'personal data erased before it could be sent' ELSE last_error END, \
-                 next_at = CASE WHEN sent_at IS NULL THEN '9999-12-31T00:00:00.000+00:00' ELSE next_at END \
-                 WHERE dossier = ?1",
-                params![code],
-            )?;
+            close_messages(&tx, code, "personal data erased before it could be sent")?;
         }
         tx.commit()?;
         if !codes.is_empty() {
@@ -598,6 +602,23 @@ fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
 }
 
 /// Stores events and the tickets, counters and day they leave, in the caller's transaction.
+/// Takes the phone and the words out of a dossier's messages (they held personal
+/// data); one not sent by now never will be and is closed with `reason`.
+fn close_messages(
+    tx: &rusqlite::Transaction<'_>,
+    dossier: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE outbox SET phone = NULL, body = NULL, \
+         last_error = CASE WHEN sent_at IS NULL THEN ?2 ELSE last_error END, \
+         next_at = CASE WHEN sent_at IS NULL THEN '9999-12-31T00:00:00.000+00:00' ELSE next_at END \
+         WHERE dossier = ?1 AND (phone IS NOT NULL OR body IS NOT NULL)",
+    )?
+    .execute(params![dossier, reason])?;
+    Ok(())
+}
+
 /// Adds messages to the outbox, skipping those whose key is there already; says how
 /// many were new.
 fn put_messages(
@@ -759,6 +780,54 @@ mod dossier_tests {
 
     use super::*;
     use crate::dossier::{DossierStatus, DossierUpdate};
+
+    #[test]
+    fn withdrawn_consent_takes_the_phone_out_of_the_outbox_and_stops_unsent_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let t0 = Utc::now();
+        let mut u = DossierUpdate {
+            code: "H27-261001-0002".into(),
+            phone: Some("0912345678".into()),
+            notify_consent: Some(true),
+            ..DossierUpdate::default()
+        };
+        let d = Dossier::merged(None, &u, "test", t0).unwrap();
+        assert_eq!(d.consent_at, Some(t0), "the time of consent is kept");
+        let message = NewMessage {
+            key: "k2".into(),
+            dossier: d.code.clone(),
+            kind: "needs_documents".into(),
+            phone: "0912345678".into(),
+            body: "Ho so can bo sung".into(),
+        };
+        store.save_dossier(&d, &[], &[message]).unwrap();
+        assert_eq!(store.outbox_due(t0, 10).unwrap().len(), 1);
+        // The citizen changes their mind at the counter.
+        u.phone = None;
+        u.notify_consent = Some(false);
+        let withdrawn = Dossier::merged(Some(&d), &u, "staff", t0).unwrap();
+        assert_eq!(
+            (withdrawn.phone.as_deref(), withdrawn.consent_at),
+            (None, None)
+        );
+        store.save_dossier(&withdrawn, &[], &[]).unwrap();
+        assert!(
+            store
+                .outbox_due(Utc::now() + Duration::days(365), 10)
+                .unwrap()
+                .is_empty()
+        );
+        let m = &store.outbox(10).unwrap()[0];
+        assert_eq!((m.phone.as_deref(), m.body.as_deref()), (None, None));
+        assert!(m.sent_at.is_none());
+        assert!(
+            m.last_error
+                .as_deref()
+                .unwrap()
+                .contains("withdrew consent")
+        );
+    }
 
     #[test]
     fn erasure_takes_name_and_phone_and_closes_unsent_messages() {
