@@ -209,13 +209,24 @@ impl DossierStatus {
 }
 
 impl HallClient {
-    /// A dossier's public status, by the code on its appointment receipt.
-    pub async fn dossier(&self, code: &str) -> Result<DossierStatus, ClientError> {
+    /// A dossier's public status, by the code on its appointment receipt and, when
+    /// the dossier asks for them (`id_required`), the last 4 digits of the ID card.
+    pub async fn dossier(
+        &self,
+        code: &str,
+        id: Option<&str>,
+    ) -> Result<DossierStatus, ClientError> {
         let code: String = code
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
             .collect();
-        self.get(&format!("/api/v1/dossiers/{code}")).await
+        match id {
+            Some(id) => {
+                let id: String = id.chars().filter(char::is_ascii_digit).collect();
+                self.get(&format!("/api/v1/dossiers/{code}?id={id}")).await
+            }
+            None => self.get(&format!("/api/v1/dossiers/{code}")).await,
+        }
     }
 
     /// A result-return ticket for a dossier whose result is ready (the hall's return line).

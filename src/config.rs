@@ -144,6 +144,9 @@ pub struct UpstreamFields {
     pub pickup_counter: String,
     pub apology_new_due: String,
     pub apology_reason: String,
+    /// The citizen's ID number: only a keyed hash of its last 4 digits is kept, as
+    /// the public lookup's second factor.
+    pub id_number: String,
 }
 
 impl Default for UpstreamFields {
@@ -165,6 +168,7 @@ impl Default for UpstreamFields {
             pickup_counter: s("noi_tra_ket_qua.so_quay"),
             apology_new_due: s("xin_loi.ngay_hen_moi"),
             apology_reason: s("xin_loi.ly_do"),
+            id_number: s("chu_ho_so.so_giay_to"),
         }
     }
 }

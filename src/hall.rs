@@ -77,6 +77,26 @@ impl Hall {
         format!("{:016x}", h.finish())
     }
 
+    /// The keyed hash of a dossier's ID digits: the public lookup's second factor.
+    /// Keyed with the hall's secret, so 10,000 possible digits cannot be tried offline.
+    pub fn id_check(&self, code: &str, last4: &str) -> String {
+        use std::hash::Hasher;
+        let mut h = siphasher::sip::SipHasher13::new_with_key(&self.secret);
+        h.write(b"id-check\0");
+        h.write(code.as_bytes());
+        h.write(b"\0");
+        h.write(last4.as_bytes());
+        format!("{:016x}", h.finish())
+    }
+
+    /// Whether `raw` (an ID number or its last 4 digits) matches the dossier's check.
+    pub fn id_check_ok(&self, d: &crate::dossier::Dossier, raw: &str) -> bool {
+        match (&d.id_check, crate::dossier::id_last4(raw)) {
+            (Some(check), Ok(last4)) => same_secret(check, &self.id_check(&d.code, &last4)),
+            _ => false,
+        }
+    }
+
     /// Whether `key` is the ticket's key, compared in constant time.
     pub fn follow_key_ok(&self, ticket: TicketId, key: &str) -> bool {
         same_secret(&self.follow_key(ticket), key)
@@ -176,15 +196,25 @@ impl Hall {
         let now = now.trunc_subsecs(3);
         let code = crate::dossier::normalize_code(&update.code).map_err(HallError::Invalid)?;
         let existing = self.store.dossier(&code)?;
-        let dossier =
+        let mut dossier =
             Dossier::merged(existing.as_ref(), update, source, now).map_err(HallError::Invalid)?;
+        if let Some(raw) = &update.id_number {
+            dossier.id_check = if raw.trim().is_empty() {
+                None
+            } else {
+                let last4 = crate::dossier::id_last4(raw).map_err(HallError::Invalid)?;
+                Some(self.id_check(&code, &last4))
+            };
+        }
         if existing.as_ref().is_some_and(|e| e.same_as(&dossier)) {
             return Ok((existing.expect("checked"), false));
         }
-        let public = dossier.public(now);
+        // The event carries only what the board shows; a change that does not alter
+        // that makes no event.
+        let public = dossier.public(now).on_board();
         let mut changes = Vec::new();
         if existing.as_ref().map(|e| {
-            let mut p = e.public(now);
+            let mut p = e.public(now).on_board();
             p.updated_at = public.updated_at;
             p
         }) != Some(public.clone())

@@ -643,6 +643,9 @@ async fn start_service(
     Ok(RunningService { addr, stop, done })
 }
 
+/// The demo's in-progress dossier belongs to this (made-up) ID card number.
+const DEMO_ID_NUMBER: &str = "001090001234";
+
 /// A few dossiers for the demo's first start: one whose result waits at Quầy 8 (the
 /// display lists it; the kiosk's lookup offers a return ticket), one in progress,
 /// one overdue (the counter page shows it).
@@ -680,7 +683,11 @@ fn seed_demo_dossiers(hall: &Hall) {
         ),
     ];
     for (code, procedure, name, status, due) in seeds {
+        // One dossier has the citizen's ID card on file: the kiosk asks for its last
+        // 4 digits (the demo says which).
+        let id_number = code.ends_with("-0043").then(|| DEMO_ID_NUMBER.to_owned());
         let update = DossierUpdate {
+            id_number,
             code: code.clone(),
             procedure_name: Some(procedure.into()),
             citizen_name: Some(name.into()),
@@ -738,8 +745,18 @@ fn print_demo_help(addr: SocketAddr, hall: &Hall) {
     );
     if let Some(d) = hall.read(|q| q.results().first().map(|d| d.code.clone())) {
         println!(
-            "A result waits for pickup: type {d} in the kiosk's \"Tra cứu hồ sơ\" (or scan it).\n"
+            "A result waits for pickup: type {d} in the kiosk's \"Tra cứu hồ sơ\" (or scan it)."
         );
+        let asks = d.replace("-0042", "-0043");
+        if let Ok(Some(a)) = hall.store().dossier(&asks)
+            && a.id_check.is_some()
+        {
+            println!(
+                "Dossier {asks} is in progress; the kiosk asks for the ID card's last 4 digits: {}.",
+                &DEMO_ID_NUMBER[DEMO_ID_NUMBER.len() - 4..]
+            );
+        }
+        println!();
     }
 }
 

@@ -122,13 +122,21 @@ async fn staff_run_their_counter_from_the_browser() {
     staff.type_into("#d-code", &code.to_lowercase()).await;
     staff.type_into("#d-procedure", "Đăng ký khai sinh").await;
     staff.type_into("#d-name", "Trần Văn Ánh").await;
+    staff.type_into("#d-id", "036 090 001 234").await;
     staff.click("#dossier-form button[type=submit]").await;
     staff
         .wait_text("#d-message", &format!("Đã lưu hồ sơ {code}"))
         .await;
+    let registered = get_as(
+        &c,
+        &svc.url(&format!("/api/v1/dossiers?code={code}")),
+        ADMIN,
+    )
+    .await;
+    assert_eq!(registered[0]["id_required"], true, "{registered}");
     staff.click("[data-status=result_ready]").await;
     staff.wait_text("#ready-list", code).await;
-    let public = get(&c, &svc.url(&format!("/api/v1/dossiers/{code}")))
+    let public = get(&c, &svc.url(&format!("/api/v1/dossiers/{code}?id=1234")))
         .await
         .1;
     assert_eq!(public["status"], "result_ready");

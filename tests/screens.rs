@@ -175,6 +175,24 @@ fn every_screen_renders_at_every_size() {
             );
             shots.push(("lookup-ready", ready));
 
+            let mut asks_id = morning().0;
+            asks_id.lang = lang;
+            asks_id.key("000.00.12.H27-261124-0042\n");
+            asks_id.looked_up_dossier(
+                "000.00.12.H27-261124-0042",
+                Err(motcua::client::ClientError::Refused {
+                    status: 403,
+                    code: "id_required".into(),
+                    message: String::new(),
+                    citizen_message: Some(Localized::new(
+                        "Xin nhập 4 số cuối trên thẻ căn cước (CCCD) của người nộp hồ sơ.",
+                        "Please enter the last 4 digits of the applicant's ID card (CCCD).",
+                    )),
+                }),
+            );
+            asks_id.key("07");
+            shots.push(("lookup-id", asks_id));
+
             let mut procedures = morning().0;
             procedures.lang = lang;
             procedures.open_procedures();

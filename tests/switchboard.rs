@@ -412,7 +412,7 @@ async fn a_ready_result_reaches_the_display_the_phone_once_and_the_kiosk() {
     // At the kiosk: the lookup says "ready", and one tap gives a return ticket for
     // counter 8, carrying the dossier code.
     let kiosk = HallClient::new(&svc.base, Some(KIOSK.into()));
-    let status = kiosk.dossier(&CODE.to_lowercase()).await.unwrap();
+    let status = kiosk.dossier(&CODE.to_lowercase(), None).await.unwrap();
     assert!(status.ready());
     assert!(
         status.status_text.vi.contains("Quầy 8"),
@@ -681,4 +681,98 @@ overdue_apology = "Xin loi ong/ba: ho so {code} tre hen. Hen moi: {new_due}."
         .map(|m| (m["kind"].as_str().unwrap(), m["sent_at"].is_string()))
         .collect();
     assert_eq!(kinds, [("overdue_apology", true), ("due_soon", true)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_lookup_asks_for_the_id_digits_and_the_stream_tells_only_the_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    std::fs::write(
+        dir.path().join("hall.toml"),
+        config(&closed, &closed, 30, &dir.path().join("printer")),
+    )
+    .unwrap();
+    let svc = Service::start_on(dir.path());
+    let c = client();
+    // Staff register the dossier with the citizen's CCCD at hand.
+    let (status, d) = put_dossier(
+        &c,
+        &svc,
+        CODE,
+        &json!({"procedure_name": "Đăng ký kết hôn", "citizen_name": NAME,
+                "status": "in_progress", "id_number": "001 234 567 890"}),
+        &counter_token(1),
+    )
+    .await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["id_required"], true);
+    assert_eq!(
+        d["id_check"],
+        Value::Null,
+        "not even the hash leaves the service"
+    );
+    assert!(!d.to_string().contains("567890"), "{d}");
+    let (status, _) = put_dossier(
+        &c,
+        &svc,
+        "000.00.12.H27-261123-0043",
+        &json!({"id_number": "12345"}),
+        &counter_token(1),
+    )
+    .await;
+    assert_eq!(status, 422, "an ID number is 12, 9 or 4 digits");
+
+    // Public: the code alone is not enough; the last 4 digits are.
+    let lookup = |id: &'static str| {
+        let c = c.clone();
+        let url = svc.url(&format!("/api/v1/dossiers/{CODE}{id}"));
+        async move { get(&c, &url).await }
+    };
+    let (status, e) = lookup("").await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (403, Some("id_required"))
+    );
+    assert!(
+        e["error"]["citizen_message"]["vi"]
+            .as_str()
+            .unwrap()
+            .contains("4 số cuối")
+    );
+    let (status, e) = lookup("?id=1111").await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (403, Some("id_mismatch"))
+    );
+    let (status, d) = lookup("?id=7890").await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["masked_name"], "Nguyễn Thị H.");
+    assert_eq!(d["procedure_name"], "Đăng ký kết hôn");
+    // The kiosk's client: asked, then answered.
+    let kiosk = HallClient::new(&svc.base, Some(KIOSK.into()));
+    match kiosk.dossier(CODE, None).await {
+        Err(motcua::client::ClientError::Refused { code, .. }) => assert_eq!(code, "id_required"),
+        other => panic!("{other:?}"),
+    }
+    let status = kiosk.dossier(CODE, Some("7890")).await.unwrap();
+    assert_eq!(status.status, "in_progress");
+
+    // The board and the event stream (public) carry no procedure, name or dates of
+    // a dossier that is not waiting for pickup: only its code and status.
+    let public = public_text(&c, &svc).await;
+    assert!(!public.contains("Đăng ký kết hôn"), "{public}");
+    assert!(!public.contains("Nguyễn Thị"), "{public}");
+
+    // Digits walked from many places: after 10 wrong ones within the hour this
+    // dossier answers no more guesses, even a right one.
+    for i in 0..9 {
+        let (status, _) = get(&c, &svc.url(&format!("/api/v1/dossiers/{CODE}?id={i:04}"))).await;
+        assert_eq!(status, 403);
+    }
+    let (status, e) = lookup("?id=7890").await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (429, Some("too_many_tries")),
+        "{e}"
+    );
 }

@@ -485,6 +485,8 @@ async function findDossier() {
     $("d-reason").value = d.apology && d.apology.reason ? d.apology.reason : "";
     $("d-phone").value = "";
     $("d-phone").placeholder = d.phone || "";
+    $("d-id").value = "";
+    $("d-id").placeholder = d.id_required ? "đã có (tra cứu cần 4 số cuối)" : "";
     $("d-consent").checked = !!d.notify_consent;
     const consent = d.notify_consent && d.consent_at ? " · đồng ý nhận tin từ " + dateVi(d.consent_at) : "";
     dossierSay(code + ": " + (DOSSIER_STATUS[d.status] || d.status) + consent + (d.overdue ? " · QUÁ HẠN" : ""),
@@ -510,6 +512,7 @@ async function saveDossier(extra) {
       if ($("d-reason").value.trim()) body.apology.reason = $("d-reason").value.trim();
     }
     if ($("d-phone").value.trim()) body.phone = $("d-phone").value.trim();
+    if ($("d-id").value.trim()) body.id_number = $("d-id").value.trim();
     body.notify_consent = $("d-consent").checked;
   }
   try {
@@ -517,6 +520,8 @@ async function saveDossier(extra) {
     dossierSay("Đã lưu hồ sơ " + d.code + ": " + (DOSSIER_STATUS[d.status] || d.status) + ".", "ok");
     $("d-phone").value = "";
     $("d-phone").placeholder = d.phone || "";
+    $("d-id").value = "";
+    $("d-id").placeholder = d.id_required ? "đã có (tra cứu cần 4 số cuối)" : "";
     loadDossiers();
   } catch (e) {
     dossierSay(inWords(e), "error");

@@ -132,6 +132,10 @@ pub struct Dossier {
     /// When the retention rule erased the name and phone.
     #[serde(default)]
     pub personal_data_erased_at: Option<DateTime<Utc>>,
+    /// The public lookup's second factor: a hash, keyed with the hall's secret, of the
+    /// last four digits of the citizen's ID card (CCCD). The digits are never kept.
+    #[serde(default)]
+    pub id_check: Option<String>,
 }
 
 impl Dossier {
@@ -170,6 +174,36 @@ impl Dossier {
     }
 }
 
+impl PublicDossier {
+    /// What the board and the event stream carry: only what the waiting-room display
+    /// needs. A result waiting for pickup keeps its masked name and where to go; any
+    /// other dossier is only its code and status (so the display can drop it), and no
+    /// procedure or dates for anyone: those need the code and the ID digits.
+    pub fn on_board(self) -> PublicDossier {
+        let ready = self.status == DossierStatus::ResultReady;
+        PublicDossier {
+            masked_name: self.masked_name.filter(|_| ready),
+            procedure_name: String::new(),
+            received_at: None,
+            due_at: None,
+            overdue: false,
+            pickup: self.pickup.filter(|_| ready),
+            pickup_counter: self.pickup_counter.filter(|_| ready),
+            ..self
+        }
+    }
+}
+
+/// The last four digits of an ID number: a 12-digit CCCD, a 9-digit CMND, or the four
+/// digits alone (spaces and dots allowed).
+pub fn id_last4(raw: &str) -> Result<String, String> {
+    let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '.')).collect();
+    if !digits.chars().all(|c| c.is_ascii_digit()) || ![4, 9, 12].contains(&digits.len()) {
+        return Err("id_number: a 12-digit CCCD, a 9-digit CMND or its last 4 digits".into());
+    }
+    Ok(digits[digits.len() - 4..].to_owned())
+}
+
 /// A change to a dossier from staff, the upstream pull or a push: fields left out
 /// stay as they are.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, ToSchema)]
@@ -203,6 +237,10 @@ pub struct DossierUpdate {
     pub pickup_counter: Option<CounterId>,
     #[serde(default)]
     pub apology: Option<Apology>,
+    /// The citizen's ID number (CCCD, CMND) or its last 4 digits, for the public
+    /// lookup's second factor. Write-only: only a keyed hash of the last 4 is kept.
+    #[serde(default)]
+    pub id_number: Option<String>,
 }
 
 /// The longest name, procedure or place text kept.
@@ -250,6 +288,7 @@ impl Dossier {
                 updated_at: now,
                 source: source.to_owned(),
                 personal_data_erased_at: None,
+                id_check: None,
             },
         };
         if let Some(v) = &u.procedure_code {
@@ -480,6 +519,21 @@ pub fn status_text(d: &Dossier) -> Localized {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_number_gives_its_last_four_digits_and_nothing_else_passes() {
+        assert_eq!(id_last4("001 090 001 234").unwrap(), "1234");
+        assert_eq!(id_last4("001.090.001.234").unwrap(), "1234");
+        assert_eq!(
+            id_last4("123456789").unwrap(),
+            "6789",
+            "an old 9-digit CMND"
+        );
+        assert_eq!(id_last4("0042").unwrap(), "0042");
+        for bad in ["12345", "", "abcd", "00109000123x", "1234567890123"] {
+            assert!(id_last4(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn names_are_masked_as_halls_show_them() {

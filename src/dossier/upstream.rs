@@ -134,6 +134,9 @@ pub fn parse_item(f: &UpstreamFields, item: &Value, tz: Tz) -> Result<DossierUpd
             new_due_at: apology_due,
             reason: apology_reason,
         }),
+        // An ID number that cannot be read leaves the dossier without a second factor
+        // rather than losing its status change.
+        id_number: text(item, &f.id_number).filter(|n| super::id_last4(n).is_ok()),
     })
 }
 

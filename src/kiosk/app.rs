@@ -264,10 +264,10 @@ impl Ctx {
                         }
                     });
                 }
-                Effect::Lookup(code) => {
+                Effect::Lookup { code, id } => {
                     let client = self.client.clone();
                     self.rt.spawn(async move {
-                        let result = client.dossier(&code).await;
+                        let result = client.dossier(&code, id.as_deref()).await;
                         back(move |c| {
                             c.kiosk.borrow_mut().looked_up_dossier(&code, result);
                             c.render();
@@ -466,6 +466,13 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
     }
     a.set_lookup_input(k.lookup_input.clone().into());
     a.set_lookup_ready(k.lookup_ready.is_some());
+    a.set_lookup_asks_id(k.id_for.is_some());
+    a.set_lookup_id(k.id_digits.clone().into());
+    let boxes: Vec<slint::SharedString> = (0..4)
+        .map(|i| k.id_digits.get(i..=i).unwrap_or("").into())
+        .collect();
+    a.set_lookup_id_boxes(slint::ModelRc::new(slint::VecModel::from(boxes)));
+    a.set_lookup_boxes_full(k.id_digits.len() == 4);
     a.set_lookup_result(
         k.lookup_result
             .as_ref()

@@ -80,7 +80,11 @@ pub enum Effect {
         priority: Option<String>,
     },
     Print(Box<TicketView>),
-    Lookup(String),
+    /// Look a dossier up, with the ID digits when it asked for them.
+    Lookup {
+        code: String,
+        id: Option<String>,
+    },
     /// A result-return ticket for this dossier.
     IssueReturn(String),
     Refresh,
@@ -120,6 +124,10 @@ pub struct Kiosk {
     pub lookup_result: Option<Localized>,
     /// The dossier looked up has its result ready: one tap gives a return ticket.
     pub lookup_ready: Option<String>,
+    /// The dossier asked for the last 4 digits of the citizen's ID card: its code.
+    pub id_for: Option<String>,
+    /// Those digits as typed.
+    pub id_digits: String,
     pub procedures: Vec<Procedure>,
     /// On the procedures screen: the line chosen, then the procedure chosen.
     pub procedure_line: Option<String>,
@@ -153,6 +161,8 @@ impl Kiosk {
             lookup_input: String::new(),
             lookup_result: None,
             lookup_ready: None,
+            id_for: None,
+            id_digits: String::new(),
             procedures: Vec::new(),
             procedure_line: None,
             procedure: None,
@@ -180,6 +190,8 @@ impl Kiosk {
         self.lookup_input.clear();
         self.lookup_result = None;
         self.lookup_ready = None;
+        self.id_for = None;
+        self.id_digits.clear();
         self.procedure_line = None;
         self.procedure = None;
     }
@@ -380,6 +392,8 @@ impl Kiosk {
             self.lookup_input.clear();
             self.lookup_result = None;
             self.lookup_ready = None;
+            self.id_for = None;
+            self.id_digits.clear();
         }
     }
 
@@ -392,12 +406,48 @@ impl Kiosk {
         }
         let mut effects = Vec::new();
         for c in text.chars() {
+            if self.screen == Screen::Lookup
+                && let Some(code) = &self.id_for
+            {
+                match c {
+                    '0'..='9' if self.id_digits.len() < 4 => self.id_digits.push(c),
+                    '0'..='9' => {}
+                    '\n' | '\r' if self.id_digits.len() == 4 => {
+                        effects.push(Effect::Lookup {
+                            code: code.clone(),
+                            id: Some(self.id_digits.clone()),
+                        });
+                    }
+                    '\n' | '\r' => {}
+                    '\u{8}' | '\u{7f}' if !self.id_digits.is_empty() => {
+                        self.id_digits.pop();
+                    }
+                    // Nothing to delete: back to the code, to correct it.
+                    '\u{8}' | '\u{7f}' => {
+                        self.id_for = None;
+                        self.lookup_result = None;
+                    }
+                    // A letter, a dot or a dash: a new receipt is being scanned, and
+                    // the digits so far were the start of its code.
+                    c if c.is_ascii_alphanumeric() || c == '.' || c == '-' => {
+                        self.lookup_input = std::mem::take(&mut self.id_digits);
+                        self.lookup_input.push(c.to_ascii_uppercase());
+                        self.id_for = None;
+                        self.lookup_result = None;
+                    }
+                    _ => {}
+                }
+                continue;
+            }
             match c {
                 '\n' | '\r' if !self.lookup_input.is_empty() => {
                     self.screen = Screen::Lookup;
                     self.lookup_result = None;
                     self.lookup_ready = None;
-                    effects.push(Effect::Lookup(self.lookup_input.clone()));
+                    effects.push(Effect::Lookup {
+                        code: self.lookup_input.clone(),
+                        id: None,
+                    });
                 }
                 '\u{8}' | '\u{7f}' => {
                     self.lookup_input.pop();
@@ -432,6 +482,17 @@ impl Kiosk {
             } else {
                 d.code.clone()
             }),
+            _ => None,
+        };
+        // The dossier wants the ID digits (asked for, or given wrong): the keypad
+        // now types them. Anything else ends that.
+        self.id_digits.clear();
+        self.id_for = match &result {
+            Err(ClientError::Refused { code: why, .. })
+                if why == "id_required" || why == "id_mismatch" =>
+            {
+                Some(code.to_owned())
+            }
             _ => None,
         };
         self.looked_up(code, result.map(|d| d.status_text));

@@ -176,7 +176,10 @@ fn a_scanned_receipt_opens_the_lookup_from_home() {
     assert_eq!(k.lookup_input, "000.00.12.H27-261124-0042");
     assert_eq!(
         k.key("\r"),
-        vec![Effect::Lookup("000.00.12.H27-261124-0042".into())]
+        vec![Effect::Lookup {
+            code: "000.00.12.H27-261124-0042".into(),
+            id: None
+        }]
     );
     k.looked_up(
         "000.00.12.H27-261124-0042",
@@ -304,4 +307,76 @@ fn a_ready_result_gives_a_return_ticket_in_one_tap() {
     k.busy = false;
     k.key("\u{8}");
     assert_eq!(k.lookup_ready, None);
+}
+
+fn refused(code: &str, vi: &str) -> ClientError {
+    ClientError::Refused {
+        status: 403,
+        code: code.into(),
+        message: "x".into(),
+        citizen_message: Some(Localized::new(vi, "")),
+    }
+}
+
+#[test]
+fn a_dossier_that_asks_for_the_id_digits_gets_them_from_the_keypad() {
+    const CODE: &str = "000.00.12.H27-261124-0042";
+    let mut k = kiosk(false);
+    k.key("000.00.12.h27-261124-0042\n");
+    k.looked_up_dossier(CODE, Err(refused("id_required", "Xin nhập 4 số cuối")));
+    assert_eq!(k.id_for.as_deref(), Some(CODE));
+    assert_eq!(k.lookup_result.as_ref().unwrap().vi, "Xin nhập 4 số cuối");
+    // Only digits, at most four; Enter only when all four are there.
+    assert_eq!(k.key("12\n"), vec![]);
+    assert_eq!(k.key("3"), vec![]);
+    assert_eq!(k.key("45"), vec![]);
+    assert_eq!(k.id_digits, "1234");
+    assert_eq!(
+        k.key("\n"),
+        vec![Effect::Lookup {
+            code: CODE.into(),
+            id: Some("1234".into())
+        }]
+    );
+    // Wrong: asked again, the boxes empty.
+    k.looked_up_dossier(CODE, Err(refused("id_mismatch", "4 số cuối không khớp")));
+    assert_eq!(
+        (k.id_for.as_deref(), k.id_digits.as_str()),
+        (Some(CODE), "")
+    );
+    // Right: the status, and the keypad types codes again.
+    k.key("5678\n");
+    k.looked_up_dossier(
+        CODE,
+        Ok(crate::client::DossierStatus {
+            code: CODE.into(),
+            status: "result_ready".into(),
+            status_text: Localized::new("Hồ sơ đã có kết quả.", "The result is ready."),
+        }),
+    );
+    assert_eq!(k.id_for, None);
+    assert!(k.lookup_ready.is_some());
+    // Asked again, the citizen erases past the digits: back to the code to correct it.
+    k.looked_up_dossier(CODE, Err(refused("id_required", "Xin nhập 4 số cuối")));
+    k.key("1\u{8}\u{8}");
+    assert_eq!(k.id_for, None);
+    k.key("\u{8}");
+    assert_eq!(k.lookup_input, "000.00.12.H27-261124-004");
+    // Asked, and another receipt is scanned instead: its code, whole.
+    k.key("2\n");
+    k.looked_up_dossier(CODE, Err(refused("id_required", "Xin nhập 4 số cuối")));
+    let effects = k.key("000.00.12.H27-261124-0050\n");
+    assert_eq!(
+        effects,
+        vec![Effect::Lookup {
+            code: "000.00.12.H27-261124-0050".into(),
+            id: None
+        }]
+    );
+    // Too many wrong tries (429) or the service away: no more digits asked.
+    k.looked_up_dossier(
+        CODE,
+        Err(refused("too_many_tries", "Đã nhập sai nhiều lần")),
+    );
+    assert_eq!(k.id_for, None);
 }

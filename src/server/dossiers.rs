@@ -52,14 +52,18 @@ pub struct StaffDossier {
     pub dossier: Dossier,
     /// Overdue without a result: the hall owes the citizen an apology letter.
     pub overdue: bool,
+    /// The public lookup asks for the last 4 digits of the citizen's ID card.
+    pub id_required: bool,
 }
 
 fn for_staff(mut d: Dossier) -> StaffDossier {
     let overdue = d.is_overdue(Utc::now());
     d.phone = d.phone.as_deref().map(mask_phone);
+    let id_required = d.id_check.take().is_some();
     StaffDossier {
         dossier: d,
         overdue,
+        id_required,
     }
 }
 
@@ -68,27 +72,73 @@ fn for_staff(mut d: Dossier) -> StaffDossier {
 /// walk the codes to collect masked names. Looking up real codes is never limited.
 pub const MAX_MISSES_PER_MINUTE: u32 = 20;
 
-/// Misses per client address in the current minute.
+/// A dossier whose ID digits were given wrong this many times within an hour (from
+/// any address) answers no more digit guesses until the hour is over: 10,000
+/// possible digits cannot be walked from many addresses either.
+pub const MAX_WRONG_IDS_PER_HOUR: u32 = 10;
+
+/// Misses per client address in the current minute, wrong ID digits per dossier in
+/// the current hour.
 #[derive(Clone, Default)]
-pub struct LookupGuard(Arc<Mutex<HashMap<IpAddr, (Instant, u32)>>>);
+pub struct LookupGuard {
+    misses: Arc<Mutex<HashMap<IpAddr, (Instant, u32)>>>,
+    wrong_ids: Arc<Mutex<HashMap<String, (Instant, u32)>>>,
+}
+
+/// Counts within a window that starts at the first count.
+fn within<K: std::hash::Hash + Eq>(
+    m: &Mutex<HashMap<K, (Instant, u32)>>,
+    window: Duration,
+    now: Instant,
+) -> std::sync::MutexGuard<'_, HashMap<K, (Instant, u32)>> {
+    let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
+    m.retain(|_, (start, _)| now.duration_since(*start) < window);
+    m
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
 
 impl LookupGuard {
     fn blocked(&self, ip: IpAddr, now: Instant) -> bool {
-        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        m.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
-        m.get(&ip).is_some_and(|(_, n)| *n >= MAX_MISSES_PER_MINUTE)
+        within(&self.misses, MINUTE, now)
+            .get(&ip)
+            .is_some_and(|(_, n)| *n >= MAX_MISSES_PER_MINUTE)
     }
 
     fn missed(&self, ip: IpAddr, now: Instant) {
-        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        m.entry(ip).or_insert((now, 0)).1 += 1;
+        within(&self.misses, MINUTE, now)
+            .entry(ip)
+            .or_insert((now, 0))
+            .1 += 1;
+    }
+
+    fn id_locked(&self, code: &str, now: Instant) -> bool {
+        within(&self.wrong_ids, HOUR, now)
+            .get(code)
+            .is_some_and(|(_, n)| *n >= MAX_WRONG_IDS_PER_HOUR)
+    }
+
+    fn wrong_id(&self, code: &str, now: Instant) {
+        within(&self.wrong_ids, HOUR, now)
+            .entry(code.to_owned())
+            .or_insert((now, 0))
+            .1 += 1;
     }
 }
 
+#[derive(Deserialize, IntoParams)]
+pub struct LookupQuery {
+    /// The last 4 digits of the citizen's ID card (CCCD), when the dossier asks for
+    /// them (403 `id_required`).
+    pub id: Option<String>,
+}
+
 #[utoipa::path(get, path = "/api/v1/dossiers/{code}", tag = "dossiers",
-    description = "A dossier's status in plain words, by the code on the appointment receipt. Public: the name is masked (\"Nguyễn Thị H.\"), no phone. An address that asks for 20 codes that do not exist within a minute waits out the minute (429).",
-    params(("code" = String, Path, description = "Dossier code, e.g. 000.00.12.H27-261123-0042")),
+    description = "A dossier's status in plain words, by the code on the appointment receipt. Public: the name is masked (\"Nguyễn Thị H.\"), no phone. When the hall knows the citizen's ID number, the last 4 digits are asked too (`?id=`; 403 `id_required` / `id_mismatch`; 10 wrong for one dossier within an hour → 429). An address that asks for 20 codes that do not exist (or wrong digits) within a minute waits out the minute (429).",
+    params(("code" = String, Path, description = "Dossier code, e.g. 000.00.12.H27-261123-0042"), LookupQuery),
     responses((status = 200, description = "The dossier", body = PublicDossier),
+              (status = 403, description = "The ID digits are needed, or do not match", body = ErrorBody),
               (status = 404, description = "No such dossier", body = ErrorBody),
               (status = 422, description = "Not a dossier code", body = ErrorBody),
               (status = 429, description = "Too many codes that do not exist", body = ErrorBody)))]
@@ -96,6 +146,7 @@ pub async fn public(
     State(state): State<AppState>,
     extensions: axum::http::Extensions,
     ApiPath(code): ApiPath<String>,
+    ApiQuery(query): ApiQuery<LookupQuery>,
 ) -> Result<Json<PublicDossier>, ApiError> {
     let ip = extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -118,7 +169,47 @@ pub async fn public(
     let shown = code.clone();
     let found = from_store(&state, move |s| s.dossier(&code)).await?;
     match found {
-        Some(d) => Ok(Json(d.public(Utc::now()))),
+        Some(d) if d.id_check.is_none() => Ok(Json(d.public(Utc::now()))),
+        Some(d) => {
+            let Some(id) = query.id.as_deref().filter(|i| !i.trim().is_empty()) else {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "id_required",
+                    "this dossier is shown with the last 4 digits of the citizen's ID card: ?id=NNNN",
+                )
+                .citizen(
+                    "Xin nhập 4 số cuối trên thẻ căn cước (CCCD) của người nộp hồ sơ.".into(),
+                    "Please enter the last 4 digits of the applicant's ID card (CCCD).".into(),
+                ));
+            };
+            if state.lookups.id_locked(&d.code, now) {
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_tries",
+                    format!("{MAX_WRONG_IDS_PER_HOUR} wrong ID digits for this dossier within an hour; wait"),
+                )
+                .citizen(
+                    "Đã nhập sai nhiều lần. Xin hỏi cán bộ tại quầy để tra cứu hồ sơ này.".into(),
+                    "Too many wrong tries. Please ask at a counter about this dossier.".into(),
+                ));
+            }
+            if state.hall.id_check_ok(&d, id) {
+                return Ok(Json(d.public(Utc::now())));
+            }
+            state.lookups.wrong_id(&d.code, now);
+            if let Some(ip) = ip {
+                state.lookups.missed(ip, now);
+            }
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "id_mismatch",
+                "the ID digits do not match this dossier",
+            )
+            .citizen(
+                "4 số cuối không khớp với hồ sơ. Xin xem lại thẻ căn cước hoặc hỏi cán bộ tại quầy.".into(),
+                "Those 4 digits do not match the dossier. Please check the ID card or ask at a counter.".into(),
+            ))
+        }
         None => {
             if let Some(ip) = ip {
                 state.lookups.missed(ip, now);

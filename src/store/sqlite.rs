@@ -457,6 +457,7 @@ impl Store for SqliteStore {
             let mut d: Dossier = serde_json::from_str(&data)
                 .map_err(|e| StoreError::Corrupt(format!("dossier {code}: {e}")))?;
             d.personal_data_erased_at = Some(now);
+            d.id_check = None;
             let json = serde_json::to_string(&d)
                 .map_err(|e| StoreError::Corrupt(format!("cannot encode dossier: {e}")))?;
             tx.execute(
