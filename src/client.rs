@@ -181,10 +181,12 @@ impl HallClient {
         counter: CounterId,
         ticket: Option<TicketId>,
         level: Satisfaction,
+        reason: Option<&str>,
         source: RatingSource,
     ) -> Result<TicketView, ClientError> {
         let body = serde_json::json!({
-            "counter": counter, "ticket": ticket, "level": level, "source": source,
+            "counter": counter, "ticket": ticket, "level": level, "reason": reason,
+            "source": source,
         });
         Self::answer(self.post_json("/api/v1/ratings", Some(body)).send().await).await
     }

@@ -39,11 +39,44 @@ pub struct Config {
     pub procedures: Vec<crate::catalogue::Procedure>,
     /// How the hall handles dossiers and their results.
     pub dossiers: Dossiers,
+    /// What a citizen who was not satisfied may say why.
+    pub ratings: Ratings,
     /// The province's one-stop system, when the hall pulls dossier status from it.
     pub upstream: Option<Upstream>,
     /// The SMS/Zalo gateway that tells citizens their result is ready.
     pub notify: Option<Notify>,
 }
+
+/// `[ratings]`: the reasons offered to a citizen who taps "Không hài lòng".
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ratings {
+    /// Short words, one tap each (at most 6; none = no question).
+    #[serde(default = "default_reasons")]
+    pub reasons: Vec<String>,
+}
+
+impl Default for Ratings {
+    fn default() -> Self {
+        Ratings {
+            reasons: default_reasons(),
+        }
+    }
+}
+
+fn default_reasons() -> Vec<String> {
+    [
+        "Chờ lâu",
+        "Thái độ cán bộ",
+        "Hướng dẫn chưa rõ",
+        "Giấy tờ, thủ tục phức tạp",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Longest rating reason, in characters (it is a button's label).
+pub const MAX_REASON_CHARS: usize = 40;
 
 /// `[dossiers]`: results and personal data.
 #[derive(Clone, Debug, Deserialize)]
@@ -380,6 +413,8 @@ struct File {
     tokens: Vec<FileToken>,
     #[serde(default)]
     dossiers: Dossiers,
+    #[serde(default)]
+    ratings: Ratings,
     upstream: Option<Upstream>,
     notify: Option<Notify>,
 }
@@ -708,6 +743,18 @@ fn validate(file: File) -> Result<Config, String> {
         });
     }
 
+    let mut ratings = file.ratings;
+    for r in &mut ratings.reasons {
+        *r = r.trim().to_owned();
+        if r.is_empty() || r.chars().count() > MAX_REASON_CHARS {
+            return Err(format!(
+                "ratings.reasons: {r:?} must be 1 to {MAX_REASON_CHARS} characters"
+            ));
+        }
+    }
+    if ratings.reasons.len() > 6 {
+        return Err("ratings.reasons: at most 6 (each is a button)".into());
+    }
     let dossiers = file.dossiers;
     if let Some(code) = &dossiers.return_service
         && !services.iter().any(|s| &s.code == code)
@@ -782,6 +829,7 @@ fn validate(file: File) -> Result<Config, String> {
         tokens,
         procedures: Vec::new(),
         dossiers,
+        ratings,
         upstream,
         notify,
     })

@@ -822,6 +822,10 @@ fn check_config(file: &Path) -> Result<()> {
         d.return_service.as_deref().unwrap_or("none"),
         d.personal_data_days
     );
+    match config.ratings.reasons.as_slice() {
+        [] => println!("not satisfied: no reasons asked"),
+        reasons => println!("not satisfied: asked why ({})", reasons.join(" / ")),
+    }
     match &config.upstream {
         Some(u) => println!(
             "province system: {}{} every {} s",

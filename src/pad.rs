@@ -214,7 +214,7 @@ pub async fn perform(client: &HallClient, counter: CounterId, action: Action) ->
             .await
             .map(|r| r.and_then(|r| r.ticket).map(|t| t.ticket.number)),
         Action::Rate(level) => client
-            .rate(counter, None, level, RatingSource::Pad)
+            .rate(counter, None, level, None, RatingSource::Pad)
             .await
             .map(|t| Some(t.ticket.number)),
     };

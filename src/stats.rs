@@ -31,7 +31,13 @@ pub struct Figures {
     pub rated: u32,
     /// Share of rated tickets per level, in percent with one decimal; empty without ratings.
     pub satisfaction_percent: BTreeMap<Satisfaction, f64>,
+    /// Why citizens were not satisfied: ratings per reason given (the hall's
+    /// `[ratings] reasons`; any other words count as "Khác").
+    pub reasons: BTreeMap<String, u32>,
 }
+
+/// The reason a rating's own words are counted under when the hall does not offer them.
+pub const OTHER_REASON: &str = "Khác";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LineFigures {
@@ -61,6 +67,8 @@ pub struct Stats {
     pub services: Vec<LineFigures>,
     /// Per counter that served, called or lost the ticket.
     pub counters: Vec<CounterFigures>,
+    /// The reasons counted, in the hall's order, then "Khác".
+    pub reason_names: Vec<String>,
 }
 
 #[derive(Default)]
@@ -73,8 +81,11 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, t: &Ticket) {
+    fn add(&mut self, t: &Ticket, reason: Option<&str>) {
         let f = &mut self.figures;
+        if let Some(r) = reason {
+            *f.reasons.entry(r.to_owned()).or_default() += 1;
+        }
         f.issued += 1;
         match t.status {
             TicketStatus::Done => f.served += 1,
@@ -121,11 +132,20 @@ pub fn compute(config: &Config, from: NaiveDate, to: NaiveDate, tickets: &[Ticke
     let mut hall = Tally::default();
     let mut lines: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut counters: BTreeMap<CounterId, Tally> = BTreeMap::new();
+    let offered = &config.ratings.reasons;
     for t in tickets.iter().filter(|t| (from..=to).contains(&t.day)) {
-        hall.add(t);
-        lines.entry(&t.issued_service).or_default().add(t);
+        let reason = t
+            .rating
+            .as_ref()
+            .and_then(|r| r.reason.as_deref())
+            .map(|r| match offered.iter().find(|o| o.as_str() == r.trim()) {
+                Some(o) => o.as_str(),
+                None => OTHER_REASON,
+            });
+        hall.add(t, reason);
+        lines.entry(&t.issued_service).or_default().add(t, reason);
         if let Some(c) = t.counter {
-            counters.entry(c).or_default().add(t);
+            counters.entry(c).or_default().add(t, reason);
         }
     }
     let mut services: Vec<LineFigures> = config
@@ -165,6 +185,11 @@ pub fn compute(config: &Config, from: NaiveDate, to: NaiveDate, tickets: &[Ticke
         hall: hall.finish(),
         services,
         counters: per_counter,
+        reason_names: offered
+            .iter()
+            .cloned()
+            .chain(std::iter::once(OTHER_REASON.to_owned()))
+            .collect(),
     }
 }
 
@@ -181,6 +206,10 @@ pub fn to_csv(s: &Stats) -> String {
     }
     for level in Satisfaction::ALL {
         out.push_str(&format!(",{}_percent", level.as_str()));
+    }
+    for reason in &s.reason_names {
+        out.push(',');
+        out.push_str(&csv_field(&format!("lý do: {reason}")));
     }
     out.push_str("\r\n");
     let mut row = |scope: &str, code: &str, name: &str, f: &Figures| {
@@ -208,6 +237,9 @@ pub fn to_csv(s: &Stats) -> String {
                 Some(p) => out.push_str(&format!(",{p:.1}")),
                 None => out.push(','),
             }
+        }
+        for reason in &s.reason_names {
+            out.push_str(&format!(",{}", f.reasons.get(reason).copied().unwrap_or(0)));
         }
         out.push_str("\r\n");
     };

@@ -218,6 +218,7 @@ async fn staff_run_their_counter_from_the_browser() {
     sign_in(&manager, &svc.base, ADMIN).await;
     manager.wait_text("#pick-list", "Quầy 3").await;
     let table = manager.wait_text("#stats-body", "Toàn sảnh").await;
+    manager.wait_text("#stats-reasons", "chưa hài lòng").await;
     assert!(table.contains("Hộ tịch"), "{table}");
     manager.click("#pick-list button:nth-child(3)").await;
     manager.wait_text("#title", "Quầy 3").await;

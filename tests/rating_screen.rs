@@ -14,6 +14,16 @@ use common::*;
 use motcua::rating::app::{RatingOptions, start};
 use motcua::ui::RatingAdapter;
 
+/// A citizen takes a ticket for Chứng thực and counter 2 serves and finishes it.
+async fn serve_one(c: reqwest::Client, base: String) {
+    let url = |p: &str| format!("{base}{p}");
+    let body = serde_json::json!({"service": "CT"});
+    post(&c, &url("/api/v1/tickets"), KIOSK, Some(body)).await;
+    let token = counter_token(2);
+    post(&c, &url("/api/v1/counters/2/call"), &token, None).await;
+    post(&c, &url("/api/v1/counters/2/finish"), &token, None).await;
+}
+
 #[test]
 fn the_screen_asks_about_the_ticket_just_finished_and_records_the_tap() {
     i_slint_backend_testing::init_integration_test_with_system_time();
@@ -47,24 +57,18 @@ fn the_screen_asks_about_the_ticket_just_finished_and_records_the_tap() {
                 // The screen has followed the service and named its counter.
                 0 if a.get_hall_name().contains("Kiểm Thử") => {
                     s.set(1);
-                    let (c, base) = (c.clone(), base.clone());
-                    handle.spawn(async move {
-                        let url = |p: &str| format!("{base}{p}");
-                        post(
-                            &c,
-                            &url("/api/v1/tickets"),
-                            KIOSK,
-                            Some(serde_json::json!({"service": "CT"})),
-                        )
-                        .await;
-                        let token = counter_token(2);
-                        post(&c, &url("/api/v1/counters/2/call"), &token, None).await;
-                        post(&c, &url("/api/v1/counters/2/finish"), &token, None).await;
-                    });
+                    handle.spawn(serve_one(c.clone(), base.clone()));
                 }
                 1 if a.get_number() == "B001" && tap(&ui, "Hài lòng") => s.set(2),
+                // Thanks; the next citizen is finished and is not satisfied.
                 2 if a.get_thanks() => {
                     s.set(3);
+                    handle.spawn(serve_one(c.clone(), base.clone()));
+                }
+                3 if a.get_number() == "B002" && tap(&ui, "Không hài lòng") => s.set(4),
+                4 if a.get_asking_why() && tap(&ui, "Chờ lâu") => s.set(5),
+                5 if a.get_thanks() => {
+                    s.set(6);
                     let _ = slint::quit_event_loop();
                 }
                 _ if started.elapsed() > Duration::from_secs(20) => {
@@ -75,7 +79,7 @@ fn the_screen_asks_about_the_ticket_just_finished_and_records_the_tap() {
         },
     );
     slint::run_event_loop().unwrap();
-    assert_eq!(step.get(), 3, "stuck at step {}", step.get());
+    assert_eq!(step.get(), 6, "stuck at step {}", step.get());
     assert_eq!(
         ui.global::<RatingAdapter>().get_counter_name(),
         "Quầy 2",
@@ -86,4 +90,8 @@ fn the_screen_asks_about_the_ticket_just_finished_and_records_the_tap() {
         rt.block_on(async { get(&c, &svc.url("/api/v1/tickets/1")).await.1 });
     assert_eq!(ticket["rating"]["level"], "satisfied");
     assert_eq!(ticket["rating"]["source"], "screen");
+    let ticket: serde_json::Value =
+        rt.block_on(async { get(&c, &svc.url("/api/v1/tickets/2")).await.1 });
+    assert_eq!(ticket["rating"]["level"], "unsatisfied");
+    assert_eq!(ticket["rating"]["reason"], "Chờ lâu");
 }

@@ -117,6 +117,8 @@ async fn a_served_ticket_is_rated_once_and_the_stats_count_it() {
     assert_eq!(stats["hall"]["rated"], 2);
     assert_eq!(stats["hall"]["ratings"]["very_satisfied"], 1);
     assert_eq!(stats["hall"]["satisfaction_percent"]["unsatisfied"], 50.0);
+    assert_eq!(stats["hall"]["reasons"]["Chờ lâu"], 1, "{stats}");
+    assert_eq!(stats["reason_names"][0], "Chờ lâu");
     let counter1 = stats["counters"]
         .as_array()
         .unwrap()
@@ -140,6 +142,13 @@ async fn a_served_ticket_is_rated_once_and_the_stats_count_it() {
     let csv = res.text().await.unwrap();
     assert!(csv.contains(",hall,,,2,2,0,0,0,"), "{csv}");
     assert!(csv.contains("service,HT,Hộ tịch,2,2"), "{csv}");
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",lý do: Chờ lâu,lý do: Thái độ cán bộ,lý do: Hướng dẫn chưa rõ,\"lý do: Giấy tờ, thủ tục phức tạp\",lý do: Khác"), "{header}");
+    let hall_row = csv.lines().nth(1).unwrap();
+    assert!(
+        hall_row.ends_with(",1,0,0,0,0"),
+        "one 'Chờ lâu': {hall_row}"
+    );
     // A bad range or format is the client's mistake.
     for query in [
         "?from=2026-11-24&to=2026-11-01",
@@ -164,6 +173,16 @@ async fn a_served_ticket_is_rated_once_and_the_stats_count_it() {
     )
     .await;
     assert_eq!(old["hall"]["issued"], 0);
+}
+
+/// Posts an HTML form as a phone's browser does.
+async fn post_form(c: reqwest::Client, url: String, body: String) -> reqwest::Response {
+    c.post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -193,17 +212,8 @@ async fn only_the_ticket_holder_rates_from_the_phone_and_only_once() {
         async move { c.get(url).send().await.unwrap().text().await.unwrap() }
     };
     let form = |k: &str, level: &str| {
-        let c = c.clone();
         let url = svc.url(&format!("/t/{id}/rating"));
-        let body = format!("k={k}&level={level}");
-        async move {
-            c.post(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-        }
+        post_form(c.clone(), url, format!("k={k}&level={level}"))
     };
     // Waiting: no rating offered, even with the key.
     assert!(!page(format!("?k={key}")).await.contains("name=\"level\""));
@@ -234,11 +244,50 @@ async fn only_the_ticket_holder_rates_from_the_phone_and_only_once() {
     );
     assert!(!after.contains("name=\"level\""));
     // A second tap changes nothing.
-    let res = form(&key, "unsatisfied").await;
+    let res = form(&key, "unsatisfied&reason=").await;
     assert_eq!(res.status().as_u16(), 303);
     let (_, t) = get(&c, &svc.url(&format!("/api/v1/tickets/{id}"))).await;
     assert_eq!(t["rating"]["level"], "satisfied");
     assert_eq!(t["rating"]["source"], "phone");
+
+    // The next citizen is not satisfied: the phone asks why before recording.
+    let (_, t2) = svc.take(&c, "HT").await;
+    let id2 = t2["id"].as_u64().unwrap();
+    let key2 = t2["follow_path"]
+        .as_str()
+        .unwrap()
+        .split("k=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    act(&svc, &c, 1, "call").await;
+    act(&svc, &c, 1, "finish").await;
+    let rate2 = |fields: &str| {
+        let url = svc.url(&format!("/t/{id2}/rating"));
+        post_form(
+            c.clone(),
+            url,
+            format!("k={key2}&level=unsatisfied{fields}"),
+        )
+    };
+    let res = rate2("").await;
+    assert_eq!(res.status().as_u16(), 200);
+    let why = res.text().await.unwrap();
+    assert!(why.contains("chưa hài lòng vì điều gì"), "{why}");
+    assert_eq!(
+        why.matches("name=\"reason\"").count(),
+        5,
+        "4 reasons and skip"
+    );
+    let (_, t) = get(&c, &svc.url(&format!("/api/v1/tickets/{id2}"))).await;
+    assert!(t["rating"].is_null(), "nothing recorded before the answer");
+    assert_eq!(rate2("&reason=Ngh%E1%BB%89").await.status().as_u16(), 422);
+    // "Chờ lâu", as a browser sends it.
+    let res = rate2("&reason=Ch%E1%BB%9D+l%C3%A2u").await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, t) = get(&c, &svc.url(&format!("/api/v1/tickets/{id2}"))).await;
+    assert_eq!(t["rating"]["level"], "unsatisfied");
+    assert_eq!(t["rating"]["reason"], "Chờ lâu");
 }
 
 #[tokio::test]

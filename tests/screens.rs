@@ -306,11 +306,14 @@ fn rating_screens(out: &std::path::Path) {
             now,
         );
     }
+    let mut why = RatingScreen::new(3);
+    why.set_reasons(motcua::config::Ratings::default().reasons);
+    why.tap(motcua::domain::Satisfaction::Unsatisfied, now);
     let mut thanks = RatingScreen::new(3);
-    thanks.tap(motcua::domain::Satisfaction::Satisfied);
+    thanks.tap(motcua::domain::Satisfaction::Satisfied, now);
     thanks.answered(Ok(()), now);
     let mut refused = RatingScreen::new(3);
-    refused.tap(motcua::domain::Satisfaction::Satisfied);
+    refused.tap(motcua::domain::Satisfaction::Satisfied, now);
     refused.answered(
         Err(motcua::client::ClientError::Refused {
             status: 409,
@@ -330,6 +333,7 @@ fn rating_screens(out: &std::path::Path) {
         for (name, screen) in [
             ("waiting", &waiting),
             ("asking", &asking),
+            ("why", &why),
             ("thanks", &thanks),
             ("refused", &refused),
         ] {

@@ -602,7 +602,15 @@ async function loadStats() {
   row("Toàn sảnh", s.hall, "total");
   for (const l of s.services) row(l.name.vi, l);
   for (const c of s.counters) row(c.name, c);
-  body.replaceChildren(table);
+  // Why citizens were not satisfied, for the whole hall (per counter in the CSV).
+  const why = document.createElement("p");
+  why.className = "hint";
+  const given = (s.reason_names || []).filter((r) => s.hall.reasons && s.hall.reasons[r]);
+  why.textContent = given.length
+    ? "Lý do chưa hài lòng: " + given.map((r) => r + " " + s.hall.reasons[r]).join(" · ")
+    : "Chưa có lý do chưa hài lòng nào được ghi.";
+  why.id = "stats-reasons";
+  body.replaceChildren(table, why);
 }
 
 async function downloadCsv() {

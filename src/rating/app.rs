@@ -1,13 +1,14 @@
 //! The rating screen in a window: follows the hall's events on the tokio runtime,
 //! sends taps as ratings, and draws the controller's phase on the UI thread.
 
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use slint::ComponentHandle;
 
-use super::controller::{Phase, RatingScreen};
+use super::controller::{Phase, RatingScreen, Send};
 use crate::client::HallClient;
 use crate::display::follow::{Update, follow};
 use crate::domain::{CounterId, RatingSource, Satisfaction};
@@ -42,6 +43,7 @@ pub fn start(
     // The hall's and the counter's names.
     {
         let (client, weak, counter) = (client.clone(), ui.as_weak(), opts.counter);
+        let screen = screen.clone();
         rt.spawn(async move {
             loop {
                 if let (Ok(h), Ok(counters)) = (client.hall().await, client.counters().await) {
@@ -50,6 +52,7 @@ pub fn start(
                         .find(|c| c.id == counter)
                         .map(|c| c.name)
                         .unwrap_or_else(|| format!("Quầy {counter}"));
+                    lock(&screen).set_reasons(h.rating_reasons.clone());
                     let _ = weak.upgrade_in_event_loop(move |ui| {
                         let a = ui.global::<RatingAdapter>();
                         a.set_hall_name(h.name.into());
@@ -79,33 +82,59 @@ pub fn start(
         }));
     }
 
-    // Taps.
-    {
+    // A rating on its way: sent on the runtime, the answer drawn.
+    let dispatch = {
         let (screen, weak, rt) = (screen.clone(), ui.as_weak(), rt.clone());
         let counter = opts.counter;
-        adapter.on_rate(move |i| {
-            let Some(level) = Satisfaction::ALL.get(i as usize).copied() else {
-                return;
-            };
-            let Some(send) = lock(&screen).tap(level) else {
-                return;
-            };
-            if let Some(ui) = weak.upgrade() {
-                render(&ui, &lock(&screen));
-            }
+        Rc::new(move |send: Send| {
             let (screen, weak, client) = (screen.clone(), weak.clone(), client.clone());
             rt.spawn(async move {
                 let result = client
-                    .rate(counter, send.ticket, send.level, RatingSource::Screen)
+                    .rate(
+                        counter,
+                        send.ticket,
+                        send.level,
+                        send.reason.as_deref(),
+                        RatingSource::Screen,
+                    )
                     .await
                     .map(|_| ());
                 lock(&screen).answered(result, Utc::now());
                 let _ = weak.upgrade_in_event_loop(move |ui| render(&ui, &lock(&screen)));
             });
+        })
+    };
+
+    // Taps: a face, then (for "not satisfied") a reason or "skip" (-1).
+    {
+        let (screen, weak, dispatch) = (screen.clone(), ui.as_weak(), dispatch.clone());
+        adapter.on_rate(move |i| {
+            let Some(level) = Satisfaction::ALL.get(i as usize).copied() else {
+                return;
+            };
+            let send = lock(&screen).tap(level, Utc::now());
+            if let Some(ui) = weak.upgrade() {
+                render(&ui, &lock(&screen));
+            }
+            if let Some(send) = send {
+                dispatch(send);
+            }
+        });
+    }
+    {
+        let (screen, weak, dispatch) = (screen.clone(), ui.as_weak(), dispatch.clone());
+        adapter.on_reason(move |i| {
+            let send = lock(&screen).reason(usize::try_from(i).ok());
+            if let Some(ui) = weak.upgrade() {
+                render(&ui, &lock(&screen));
+            }
+            if let Some(send) = send {
+                dispatch(send);
+            }
         });
     }
 
-    // The clock: questions and messages time out.
+    // The clock: questions and messages time out; an unanswered "why?" sends.
     let timer = slint::Timer::default();
     {
         let (screen, weak) = (screen.clone(), ui.as_weak());
@@ -115,11 +144,15 @@ pub fn start(
             move || {
                 let mut s = lock(&screen);
                 let before = s.phase().clone();
-                s.tick(Utc::now());
+                let send = s.tick(Utc::now());
                 if *s.phase() != before
                     && let Some(ui) = weak.upgrade()
                 {
                     render(&ui, &s);
+                }
+                drop(s);
+                if let Some(send) = send {
+                    dispatch(send);
                 }
             },
         );
@@ -135,9 +168,17 @@ pub fn start(
 /// Draws the phase.
 pub fn render(ui: &RatingWindow, screen: &RatingScreen) {
     let a = ui.global::<RatingAdapter>();
+    let why = matches!(screen.phase(), Phase::Why { .. });
+    if why {
+        let reasons: Vec<slint::SharedString> = screen.reasons().iter().map(Into::into).collect();
+        a.set_reasons(slint::ModelRc::new(slint::VecModel::from(reasons)));
+    }
+    a.set_asking_why(why);
     let (number, vi, en, thanks, sending) = match screen.phase() {
         Phase::Waiting => ("", "", "", false, false),
-        Phase::Asking { number, .. } => (number.as_str(), "", "", false, false),
+        Phase::Asking { number, .. } | Phase::Why { number, .. } => {
+            (number.as_str(), "", "", false, false)
+        }
         Phase::Sending => ("", "", "", false, true),
         Phase::Message { vi, en, thanks, .. } => ("", vi.as_str(), en.as_str(), *thanks, false),
     };

@@ -12,6 +12,8 @@ use crate::store::StoredEvent;
 pub const ASK_FOR: Duration = Duration::seconds(60);
 /// How long thanks or a message stays.
 pub const MESSAGE_FOR: Duration = Duration::seconds(5);
+/// How long the screen waits for a reason before it sends "not satisfied" without one.
+pub const WHY_FOR: Duration = Duration::seconds(20);
 
 /// What the screen shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +23,13 @@ pub enum Phase {
     /// The counter just finished this ticket: "Số A012, ông/bà hài lòng…?"
     Asking {
         ticket: TicketId,
+        number: String,
+        since: DateTime<Utc>,
+    },
+    /// "Not satisfied" was tapped: why? (one of the hall's reasons, or none). The
+    /// rating is sent with the answer, or without one when the citizen walks away.
+    Why {
+        ticket: Option<TicketId>,
         number: String,
         since: DateTime<Utc>,
     },
@@ -38,6 +47,7 @@ pub enum Phase {
 pub struct RatingScreen {
     counter: CounterId,
     phase: Phase,
+    reasons: Vec<String>,
 }
 
 /// What the app must do after a tap.
@@ -45,6 +55,7 @@ pub struct RatingScreen {
 pub struct Send {
     pub ticket: Option<TicketId>,
     pub level: Satisfaction,
+    pub reason: Option<String>,
 }
 
 impl RatingScreen {
@@ -52,11 +63,21 @@ impl RatingScreen {
         RatingScreen {
             counter,
             phase: Phase::Waiting,
+            reasons: Vec::new(),
         }
     }
 
     pub fn phase(&self) -> &Phase {
         &self.phase
+    }
+
+    /// The hall's reasons for "not satisfied"; none = no question asked.
+    pub fn set_reasons(&mut self, reasons: Vec<String>) {
+        self.reasons = reasons;
+    }
+
+    pub fn reasons(&self) -> &[String] {
+        &self.reasons
     }
 
     /// Follows the hall: a ticket finished at this counter is asked about; a rating
@@ -71,7 +92,7 @@ impl RatingScreen {
             EventKind::TicketFinished
                 if t.status == TicketStatus::Done
                     && t.rating.is_none()
-                    && self.phase != Phase::Sending =>
+                    && !matches!(self.phase, Phase::Sending | Phase::Why { .. }) =>
             {
                 self.phase = Phase::Asking {
                     ticket: t.id,
@@ -80,7 +101,12 @@ impl RatingScreen {
                 };
             }
             EventKind::TicketRated => {
-                if matches!(&self.phase, Phase::Asking { ticket, .. } if *ticket == t.id) {
+                let asked = match &self.phase {
+                    Phase::Asking { ticket, .. } => Some(*ticket),
+                    Phase::Why { ticket, .. } => *ticket,
+                    _ => None,
+                };
+                if asked == Some(t.id) {
                     self.phase = thanks(now);
                 }
             }
@@ -88,16 +114,54 @@ impl RatingScreen {
         }
     }
 
-    /// The citizen taps a level. `None` while a tap is already on its way.
-    pub fn tap(&mut self, level: Satisfaction) -> Option<Send> {
-        let ticket = match &self.phase {
+    /// The citizen taps a level. `None` while a tap is already on its way, or when
+    /// "not satisfied" first asks why.
+    pub fn tap(&mut self, level: Satisfaction, now: DateTime<Utc>) -> Option<Send> {
+        let (ticket, number) = match &self.phase {
             Phase::Sending => return None,
             Phase::Message { thanks: true, .. } => return None,
-            Phase::Asking { ticket, .. } => Some(*ticket),
-            Phase::Waiting | Phase::Message { .. } => None,
+            Phase::Asking { ticket, number, .. } => (Some(*ticket), number.clone()),
+            // Asked why, the citizen taps a face instead: that level, no reason.
+            Phase::Why { ticket, .. } => {
+                let ticket = *ticket;
+                self.phase = Phase::Sending;
+                return Some(Send {
+                    ticket,
+                    level,
+                    reason: None,
+                });
+            }
+            Phase::Waiting | Phase::Message { .. } => (None, String::new()),
+        };
+        if level == Satisfaction::Unsatisfied && !self.reasons.is_empty() {
+            self.phase = Phase::Why {
+                ticket,
+                number,
+                since: now,
+            };
+            return None;
+        }
+        self.phase = Phase::Sending;
+        Some(Send {
+            ticket,
+            level,
+            reason: None,
+        })
+    }
+
+    /// Asked why, the citizen taps a reason (by its place in the list), or "skip"
+    /// (`None`): "not satisfied" goes with it.
+    pub fn reason(&mut self, choice: Option<usize>) -> Option<Send> {
+        let Phase::Why { ticket, .. } = &self.phase else {
+            return None;
+        };
+        let send = Send {
+            ticket: *ticket,
+            level: Satisfaction::Unsatisfied,
+            reason: choice.and_then(|i| self.reasons.get(i).cloned()),
         };
         self.phase = Phase::Sending;
-        Some(Send { ticket, level })
+        Some(send)
     }
 
     /// The service's answer to a tap.
@@ -137,16 +201,20 @@ impl RatingScreen {
         };
     }
 
-    /// The clock: questions and messages do not stay for ever.
-    pub fn tick(&mut self, now: DateTime<Utc>) {
+    /// The clock: questions and messages do not stay for ever. A "why?" nobody
+    /// answers sends the rating without a reason: the tap counts.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Option<Send> {
         let done = match &self.phase {
             Phase::Asking { since, .. } => now - *since >= ASK_FOR,
+            Phase::Why { since, .. } if now - *since >= WHY_FOR => return self.reason(None),
+            Phase::Why { .. } => false,
             Phase::Message { until, .. } => now >= *until,
             Phase::Waiting | Phase::Sending => false,
         };
         if done {
             self.phase = Phase::Waiting;
         }
+        None
     }
 }
 

@@ -78,22 +78,23 @@ fn a_finished_ticket_is_asked_about_and_rated_once() {
     assert_eq!(number, "A001");
 
     // A tap sends that ticket's rating; a second tap meanwhile sends nothing.
-    let send = screen.tap(Satisfaction::VerySatisfied).unwrap();
+    let send = screen.tap(Satisfaction::VerySatisfied, hall.now).unwrap();
     assert_eq!(
         send,
         Send {
             ticket: Some(ticket),
-            level: Satisfaction::VerySatisfied
+            level: Satisfaction::VerySatisfied,
+            reason: None
         }
     );
-    assert_eq!(screen.tap(Satisfaction::Unsatisfied), None);
+    assert_eq!(screen.tap(Satisfaction::Unsatisfied, hall.now), None);
     screen.answered(Ok(()), hall.now);
     assert!(matches!(
         screen.phase(),
         Phase::Message { thanks: true, .. }
     ));
     assert_eq!(
-        screen.tap(Satisfaction::Unsatisfied),
+        screen.tap(Satisfaction::Unsatisfied, hall.now),
         None,
         "no tap on the thanks"
     );
@@ -160,10 +161,11 @@ fn questions_time_out_and_refusals_are_said_in_words() {
 
     // Waiting: a tap rates whatever the counter served last (the service decides).
     assert_eq!(
-        screen.tap(Satisfaction::Neutral),
+        screen.tap(Satisfaction::Neutral, hall.now),
         Some(Send {
             ticket: None,
-            level: Satisfaction::Neutral
+            level: Satisfaction::Neutral,
+            reason: None
         })
     );
     screen.answered(
@@ -181,7 +183,7 @@ fn questions_time_out_and_refusals_are_said_in_words() {
     assert!(vi.contains("Chưa có lượt phục vụ"), "{vi}");
     assert!(!thanks);
     // After a refusal the citizen may tap again at once.
-    assert!(screen.tap(Satisfaction::Neutral).is_some());
+    assert!(screen.tap(Satisfaction::Neutral, hall.now).is_some());
     screen.answered(
         Err(ClientError::Unreachable("connection refused".into())),
         hall.now,
@@ -190,4 +192,72 @@ fn questions_time_out_and_refusals_are_said_in_words() {
         panic!()
     };
     assert!(vi.contains("thử lại"), "{vi}");
+}
+
+#[test]
+fn not_satisfied_asks_why_and_sends_with_the_answer_or_without_one() {
+    let mut hall = Hall::new();
+    let counter = hall.q.config().counters[0].id;
+    let mut screen = RatingScreen::new(counter);
+    screen.set_reasons(vec!["Chờ lâu".into(), "Thái độ cán bộ".into()]);
+    let finish = |hall: &mut Hall, screen: &mut RatingScreen| {
+        hall.run(Command::Issue {
+            service: "HT".into(),
+            priority: None,
+        });
+        hall.run(Command::Call { counter });
+        let events = hall.run(Command::Finish { counter });
+        feed(screen, &events, hall.now);
+        let Phase::Asking { ticket, .. } = screen.phase().clone() else {
+            panic!("{:?}", screen.phase())
+        };
+        ticket
+    };
+    let ticket = finish(&mut hall, &mut screen);
+    // "Không hài lòng": nothing sent yet, the reasons are asked for.
+    assert_eq!(screen.tap(Satisfaction::Unsatisfied, hall.now), None);
+    assert!(matches!(screen.phase(), Phase::Why { number, .. } if number == "A001"));
+    assert_eq!(
+        screen.reason(Some(5)).map(|s| s.reason),
+        Some(None),
+        "no such reason: none"
+    );
+    screen.answered(Ok(()), hall.now);
+    screen.tick(hall.now + MESSAGE_FOR);
+
+    let ticket2 = finish(&mut hall, &mut screen);
+    assert_ne!(ticket, ticket2);
+    screen.tap(Satisfaction::Unsatisfied, hall.now);
+    assert_eq!(
+        screen.reason(Some(0)),
+        Some(Send {
+            ticket: Some(ticket2),
+            level: Satisfaction::Unsatisfied,
+            reason: Some("Chờ lâu".into())
+        })
+    );
+    assert_eq!(screen.reason(Some(1)), None, "one answer per question");
+    screen.answered(Ok(()), hall.now);
+    screen.tick(hall.now + MESSAGE_FOR);
+
+    // The citizen walks away: the tap still counts, without a reason.
+    let ticket3 = finish(&mut hall, &mut screen);
+    screen.tap(Satisfaction::Unsatisfied, hall.now);
+    assert_eq!(screen.tick(hall.now + WHY_FOR - Duration::seconds(1)), None);
+    assert_eq!(
+        screen.tick(hall.now + WHY_FOR),
+        Some(Send {
+            ticket: Some(ticket3),
+            level: Satisfaction::Unsatisfied,
+            reason: None
+        })
+    );
+    assert_eq!(screen.phase(), &Phase::Sending);
+
+    // A hall that offers no reasons does not ask.
+    screen.answered(Ok(()), hall.now);
+    screen.tick(hall.now + MESSAGE_FOR);
+    screen.set_reasons(Vec::new());
+    finish(&mut hall, &mut screen);
+    assert!(screen.tap(Satisfaction::Unsatisfied, hall.now).is_some());
 }

@@ -97,6 +97,9 @@ pub struct HallView {
     pub results_announce_times: u32,
     /// The line that gives result-return tickets, when the hall has one.
     pub return_service: Option<String>,
+    /// Offered to a citizen who is not satisfied (rating screen, phone page).
+    #[serde(default)]
+    pub rating_reasons: Vec<String>,
 }
 
 /// Waiting per line, for the board.
@@ -340,6 +343,7 @@ pub async fn hall(State(state): State<AppState>) -> Json<HallView> {
         results_announce_every_minutes: config.dossiers.announce_every_minutes,
         results_announce_times: config.dossiers.announce_times,
         return_service: config.dossiers.return_service.clone(),
+        rating_reasons: config.ratings.reasons.clone(),
     })
 }
 

@@ -190,10 +190,40 @@ fn rating_form(id: TicketId, key: &str) -> String {
     )
 }
 
+/// "Không hài lòng" on the phone: why? One button per reason the hall offers, and
+/// "skip"; the rating is recorded with the answer.
+fn why_form(id: TicketId, key: &str, reasons: &[String]) -> String {
+    let button = |value: &str, label: &str, class: &str| {
+        format!(
+            "<button name=\"reason\" value=\"{}\" class=\"{class}\">{}</button>",
+            escape(value),
+            label
+        )
+    };
+    let buttons: String = reasons
+        .iter()
+        .map(|r| button(r, &escape(r), "reason"))
+        .chain(std::iter::once(button(
+            "",
+            "Bỏ qua<span>Skip</span>",
+            "skip",
+        )))
+        .collect();
+    format!(
+        "<form class=\"rate\" method=\"post\" action=\"/t/{id}/rating\">\
+         <p>Ông/bà chưa hài lòng vì điều gì?<br><span>What was not right?</span></p>\
+         <input type=\"hidden\" name=\"k\" value=\"{}\">\
+         <input type=\"hidden\" name=\"level\" value=\"unsatisfied\">{buttons}</form>",
+        escape(key)
+    )
+}
+
 #[derive(Deserialize)]
 pub struct PhoneRating {
     k: String,
     level: String,
+    /// Only with "unsatisfied": one of the hall's reasons, or empty to skip.
+    reason: Option<String>,
 }
 
 /// `POST /t/{id}/rating`: the citizen's phone rates the service; the page shows the
@@ -234,11 +264,41 @@ pub async fn rate(
             "Not a rating level.",
         );
     };
+    let reasons = &state.hall.config().ratings.reasons;
+    let reason = match form.reason.as_deref().map(str::trim) {
+        // Not satisfied, not yet said why: ask (nothing is recorded until answered).
+        None if level == Satisfaction::Unsatisfied && !reasons.is_empty() => {
+            let number = state
+                .hall
+                .read(|q| q.ticket(id).map(|t| t.number.clone()))
+                .unwrap_or_default();
+            let body = page(
+                &hall,
+                &number,
+                "",
+                ("", ""),
+                Look::Final,
+                &why_form(id, &form.k, reasons),
+            );
+            return ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+        }
+        Some(r) if !r.is_empty() && level == Satisfaction::Unsatisfied => {
+            if !reasons.iter().any(|o| o == r) {
+                return refuse(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Lý do không có trong danh sách.",
+                    "Not one of the reasons offered.",
+                );
+            }
+            Some(r.to_owned())
+        }
+        _ => None,
+    };
     let command = Command::Rate {
         ticket: Some(id),
         counter: None,
         level,
-        reason: None,
+        reason,
         source: RatingSource::Phone,
     };
     match super::staff::rated_view(&state, command).await {
@@ -277,6 +337,12 @@ fn page(
         format!("<meta http-equiv=\"refresh\" content=\"{REFRESH_SECS}\">")
     };
     let class = if look == Look::Called { "called" } else { "" };
+    // Only a page that refreshes says so.
+    let footer = if look == Look::Final {
+        ""
+    } else {
+        "<footer>Trang tự cập nhật. Xin chú ý màn hình và loa gọi số trong sảnh.<br>This page updates itself.</footer>"
+    };
     format!(
         r#"<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -295,6 +361,7 @@ footer{{margin:2rem 1rem;color:#3f4a56;font-size:.95rem}}
 .rate p span,.rate button span,.thanks span{{display:block;font-size:.95rem;font-weight:400;color:#3f4a56}}
 .rate button{{font:inherit;font-size:1.4rem;font-weight:700;padding:.9rem;border-radius:.8rem;border:3px solid #0b4f9c;background:#fff;color:#0b4f9c}}
 .rate .very_satisfied{{background:#0b7a3b;border-color:#0b7a3b;color:#fff}}
+.rate .skip{{border-color:#9aa5b1;color:#3f4a56}}
 .rate .very_satisfied span{{color:#e6f5ec}}
 .rate .unsatisfied{{border-color:#b5121b;color:#b5121b}}
 .thanks{{font-size:1.3rem;margin:1.5rem 1rem;background:#e6f5ec;padding:1rem;border-radius:1rem}}
@@ -303,7 +370,7 @@ footer{{margin:2rem 1rem;color:#3f4a56;font-size:.95rem}}
 <p class="n">{number}</p><p class="s">{service}</p>
 <p class="vi">{vi}</p><p class="en">{en}</p>
 {extra}
-<footer>Trang tự cập nhật. Xin chú ý màn hình và loa gọi số trong sảnh.<br>This page updates itself.</footer>
+{footer}
 </body></html>
 "#,
         hall = escape(hall),
