@@ -72,14 +72,22 @@ async fn staff_run_their_counter_from_the_browser() {
     staff.wait_text("#message", "Đã hoàn thành số A001").await;
     assert_eq!(ticket(&c, &svc, &a1["id"]).await["status"], "done");
 
-    // The citizen answered aloud: staff record the rating for the ticket just served.
-    staff.click("[data-level=satisfied]").await;
+    // The citizen answered aloud: staff record the rating for the ticket just served,
+    // and, for "not satisfied", the reason the citizen gave.
+    staff.click("[data-level=unsatisfied]").await;
+    staff.wait_text("#rate-why", "Chờ lâu").await;
+    staff.screenshot(&shot("rate-why")).await;
+    staff.click("#rate-why button:nth-of-type(1)").await;
     staff
-        .wait_text("#message", "Đã ghi đánh giá “Hài lòng” cho số A001")
+        .wait_text(
+            "#message",
+            "Đã ghi đánh giá “Không hài lòng” (Chờ lâu) cho số A001",
+        )
         .await;
+    let rating = &ticket(&c, &svc, &a1["id"]).await["rating"];
     assert_eq!(
-        ticket(&c, &svc, &a1["id"]).await["rating"]["source"],
-        "counter"
+        (rating["source"].as_str(), rating["reason"].as_str()),
+        (Some("counter"), Some("Chờ lâu"))
     );
 
     // G calls A002; transfer it to the Chứng thực line through the dialog.
@@ -218,7 +226,9 @@ async fn staff_run_their_counter_from_the_browser() {
     sign_in(&manager, &svc.base, ADMIN).await;
     manager.wait_text("#pick-list", "Quầy 3").await;
     let table = manager.wait_text("#stats-body", "Toàn sảnh").await;
-    manager.wait_text("#stats-reasons", "chưa hài lòng").await;
+    manager
+        .wait_text("#stats-reasons", "Lý do chưa hài lòng: Chờ lâu 1")
+        .await;
     assert!(table.contains("Hộ tịch"), "{table}");
     manager.click("#pick-list button:nth-child(3)").await;
     manager.wait_text("#title", "Quầy 3").await;

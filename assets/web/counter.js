@@ -169,6 +169,7 @@ async function loadHall() {
   $("hall").textContent = hall.name;
   document.title = "Quầy – " + hall.name;
   state.hallDay = hall.day;
+  state.reasons = hall.rating_reasons || [];
   state.counters = counters;
   state.services = services;
 }
@@ -313,13 +314,34 @@ async function act(action, body) {
   }
 }
 
-async function rate(level) {
+// "Không hài lòng" first asks why (the hall's reasons, or "not said").
+function askWhy() {
+  const why = $("rate-why");
+  const label = why.querySelector("span");
+  const choice = (text, reason) => {
+    const b = document.createElement("button");
+    b.textContent = text;
+    b.addEventListener("click", () => { why.hidden = true; rate("unsatisfied", reason); });
+    return b;
+  };
+  why.replaceChildren(label, ...state.reasons.map((r) => choice(r, r)), choice("Không nói lý do", null));
+  why.hidden = false;
+}
+
+async function rate(level, reason) {
   if (state.busy) return;
+  if (level === "unsatisfied" && reason === undefined && (state.reasons || []).length) {
+    askWhy();
+    return;
+  }
+  $("rate-why").hidden = true;
   state.busy = true;
   try {
-    const t = await api("POST", "/api/v1/ratings",
-      { counter: state.counterId, level, source: "counter" });
-    say("Đã ghi đánh giá “" + LEVELS[level] + "” cho số " + t.number + ".", "ok");
+    const body = { counter: state.counterId, level, source: "counter" };
+    if (reason) body.reason = reason;
+    const t = await api("POST", "/api/v1/ratings", body);
+    say("Đã ghi đánh giá “" + LEVELS[level] + "”" + (reason ? " (" + reason + ")" : "") +
+      " cho số " + t.number + ".", "ok");
   } catch (e) {
     say(inWords(e), "error");
   } finally {
