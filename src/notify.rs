@@ -7,11 +7,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-use chrono::Timelike;
 
 use crate::config::{Hall as HallConfig, Notify};
 use crate::dossier::{Dossier, DossierStatus};
