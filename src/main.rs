@@ -654,7 +654,13 @@ fn seed_demo_dossiers(hall: &Hall) {
     if hall.store().dossiers(false, 1).is_ok_and(|d| !d.is_empty()) {
         return;
     }
-    let now = chrono::Utc::now();
+    // Whole minutes, as a person would write a due date.
+    let now = {
+        use chrono::DurationRound;
+        let now = chrono::Utc::now();
+        now.duration_trunc(chrono::Duration::minutes(1))
+            .unwrap_or(now)
+    };
     let day = |n: i64| Some(now + chrono::Duration::days(n));
     let today = now
         .with_timezone(&hall.config().hall.time_zone)
