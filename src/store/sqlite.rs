@@ -843,7 +843,8 @@ mod dossier_tests {
             status: Some(DossierStatus::Returned),
             ..DossierUpdate::default()
         };
-        let d = Dossier::merged(None, &update, "test", t0).unwrap();
+        let mut d = Dossier::merged(None, &update, "test", t0).unwrap();
+        d.id_check = Some("0123456789abcdef".into());
         let message = NewMessage {
             key: "k1".into(),
             dossier: d.code.clone(),
@@ -874,6 +875,7 @@ mod dossier_tests {
         let erased = store.dossier(&d.code).unwrap().unwrap();
         assert_eq!((erased.citizen_name, erased.phone), (None, None));
         assert!(erased.personal_data_erased_at.is_some());
+        assert_eq!(erased.id_check, None, "the ID digits' hash goes too");
         let m = &store.outbox(10).unwrap()[0];
         assert_eq!((m.phone.as_deref(), m.body.as_deref()), (None, None));
         assert!(m.last_error.as_deref().unwrap().contains("erased"));
