@@ -33,7 +33,13 @@ async fn sign_in(b: &Browser, base: &str, token: &str) {
 async fn staff_run_their_counter_from_the_browser() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    std::fs::write(dir.path().join("hall.toml"), hall_config(&[])).unwrap();
+    // The SMS gateway is away (nothing listens there): staff see what was not sent.
+    let config = hall_config(&[])
+        + &format!(
+            "\n[notify]\nwebhook_url = \"http://127.0.0.1:{}/send\"\nretry_seconds = 60\n",
+            free_port()
+        );
+    std::fs::write(dir.path().join("hall.toml"), config).unwrap();
     let svc = Service::start_on_port(dir.path(), port);
     let c = client();
     let (_, a1) = svc.take(&c, "HT").await;
@@ -131,6 +137,8 @@ async fn staff_run_their_counter_from_the_browser() {
     staff.type_into("#d-procedure", "Đăng ký khai sinh").await;
     staff.type_into("#d-name", "Trần Văn Ánh").await;
     staff.type_into("#d-id", "036 090 001 234").await;
+    staff.type_into("#d-phone", "0912 345 678").await;
+    staff.click("#d-consent").await;
     staff.click("#dossier-form button[type=submit]").await;
     staff
         .wait_text("#d-message", &format!("Đã lưu hồ sơ {code}"))
@@ -166,6 +174,15 @@ async fn staff_run_their_counter_from_the_browser() {
         .script("document.getElementById('dossiers').scrollIntoView()")
         .await;
     staff.screenshot(&shot("dossiers")).await;
+    // The "result ready" message could not go (the gateway is away): once the worker
+    // has tried, the next reload lists it, in words.
+    for _ in 0..100 {
+        let outbox = get_as(&c, &svc.url("/api/v1/outbox"), ADMIN).await;
+        if outbox[0]["last_error"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     // The hall owes an apology: staff open the late dossier from the list and record
     // the new date; it leaves the overdue list.
     staff.click("#overdue-list li").await;
@@ -204,6 +221,11 @@ async fn staff_run_their_counter_from_the_browser() {
     assert_eq!(saved[0]["apology"]["reason"], "Chờ kết quả xác minh");
     assert_eq!(saved[0]["overdue"], false);
     staff.wait_text("#overdue-count", "0").await;
+    let failed = staff.wait_text("#outbox-list", "báo có kết quả").await;
+    assert!(
+        failed.contains(code) && failed.contains("0912 xxx 678"),
+        "{failed}"
+    );
     staff.script("window.scrollTo(0, 0)").await;
 
     // The service goes away: the page says so, and a press is explained, not lost.

@@ -467,7 +467,8 @@ async function loadDossiers() {
     const failed = outbox.filter((m) => !m.sent_at && m.last_error);
     $("outbox-count").textContent = String(failed.length);
     $("outbox-list").replaceChildren(...failed.map((m) => item([
-      [m.dossier, "code"], [" · " + (m.phone || "") + " · lần " + m.attempts + ": ", ""],
+      [m.dossier, "code"],
+      [" · " + (MESSAGE_KIND[m.kind] || m.kind) + " · " + (m.phone || "") + " · lần " + m.attempts + ": ", ""],
       [m.last_error, "late"],
     ])));
     const heard = link.last_success_at
@@ -479,6 +480,13 @@ async function loadDossiers() {
     $("d-message").textContent = inWords(e);
   }
 }
+
+// What each kind of message to a citizen is, in the staff's words.
+const MESSAGE_KIND = {
+  result_ready: "báo có kết quả", due_soon: "nhắc hẹn trả", overdue_apology: "xin lỗi trễ hẹn",
+  needs_documents: "cần bổ sung", needs_payment: "chờ nộp phí", returned: "đã trả", cancelled: "đã hủy",
+  received: "đã tiếp nhận", in_progress: "đang xử lý",
+};
 
 function dossierSay(text, kind) {
   const m = $("d-message");
