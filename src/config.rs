@@ -234,17 +234,18 @@ pub struct Notify {
     /// `due_soon` goes this many hours before the promised time (default 3).
     #[serde(default = "default_due_soon_hours")]
     pub due_soon_hours: u32,
-    /// Reminders go only from the first hour until before the second, local time
-    /// (default `[7, 21]`; `[0, 24]` = any time).
-    #[serde(default = "default_reminder_hours")]
-    pub reminder_hours: [u32; 2],
+    /// Messages go only from the first hour until before the second, local time
+    /// (default `[7, 21]`; `[0, 24]` = any time): one written at night waits for the
+    /// morning, and a reminder whose window falls in the night is not sent.
+    #[serde(default = "default_send_hours")]
+    pub send_hours: [u32; 2],
 }
 
 fn default_due_soon_hours() -> u32 {
     3
 }
 
-fn default_reminder_hours() -> [u32; 2] {
+fn default_send_hours() -> [u32; 2] {
     [7, 21]
 }
 
@@ -794,9 +795,9 @@ fn validate(file: File) -> Result<Config, String> {
         if !(1..=72).contains(&n.due_soon_hours) {
             return Err("notify.due_soon_hours must be 1 to 72".into());
         }
-        if !(n.reminder_hours[0] < n.reminder_hours[1] && n.reminder_hours[1] <= 24) {
+        if !(n.send_hours[0] < n.send_hours[1] && n.send_hours[1] <= 24) {
             return Err(
-                "notify.reminder_hours must be [from, until] hours with from < until ≤ 24, \
+                "notify.send_hours must be [from, until] hours with from < until ≤ 24, \
                  e.g. [7, 21]"
                     .into(),
             );

@@ -850,7 +850,7 @@ fn check_config(file: &Path) -> Result<()> {
                         if k == motcua::notify::DUE_SOON {
                             format!(
                                 "{k} ({} h before, {:02}:00–{:02}:00)",
-                                n.due_soon_hours, n.reminder_hours[0], n.reminder_hours[1]
+                                n.due_soon_hours, n.send_hours[0], n.send_hours[1]
                             )
                         } else {
                             k.clone()

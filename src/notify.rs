@@ -20,6 +20,8 @@ use crate::hall::Hall;
 pub struct NewMessage {
     /// Unique per message: the same event never makes two messages.
     pub key: String,
+    /// Not before this (the hall's sending hours).
+    pub send_at: DateTime<Utc>,
     pub dossier: String,
     /// `result_ready`.
     pub kind: String,
@@ -90,6 +92,25 @@ fn template_for<'a>(config: &'a Notify, kind: &str) -> Option<&'a str> {
     }
 }
 
+/// When a message written at `now` may go: now within the hall's sending hours,
+/// else the next time they begin (07:00 by default), so nobody is texted at night.
+pub fn send_time(config: &Notify, hall: &HallConfig, now: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let local = now.with_timezone(&hall.time_zone);
+    let [from, until] = config.send_hours;
+    if (from..until).contains(&local.hour()) {
+        return now;
+    }
+    let day = if local.hour() < from {
+        local.date_naive()
+    } else {
+        local.date_naive() + chrono::Days::new(1)
+    };
+    day.and_hms_opt(from, 0, 0)
+        .and_then(|t| hall.time_zone.from_local_datetime(&t).earliest())
+        .map_or(now, |t| t.with_timezone(&Utc))
+}
+
 /// "17:00 25/11/2026" in the hall's time zone.
 fn local_time(hall: &HallConfig, at: DateTime<Utc>) -> String {
     at.with_timezone(&hall.time_zone)
@@ -105,6 +126,7 @@ fn message(
     d: &Dossier,
     kind: &str,
     key: String,
+    now: DateTime<Utc>,
 ) -> Option<NewMessage> {
     if !d.notify_consent {
         return None;
@@ -134,6 +156,7 @@ fn message(
         );
     Some(NewMessage {
         key,
+        send_at: send_time(config, hall, now),
         dossier: d.code.clone(),
         kind: kind.into(),
         phone,
@@ -156,7 +179,7 @@ pub fn change_messages(
     if before.is_none_or(|b| b.status != d.status) {
         let kind = d.status.as_str();
         let key = format!("{}/{kind}/{}", d.code, at.format("%Y%m%dT%H%M%S%.3fZ"));
-        out.extend(message(config, hall, d, kind, key));
+        out.extend(message(config, hall, d, kind, key, at));
     }
     let new_date = |x: &Dossier| x.apology.as_ref().and_then(|a| a.new_due_at);
     if let Some(date) = new_date(d)
@@ -169,7 +192,7 @@ pub fn change_messages(
             d.code,
             date.format("%Y%m%dT%H%M%SZ")
         );
-        out.extend(message(config, hall, d, OVERDUE_APOLOGY, key));
+        out.extend(message(config, hall, d, OVERDUE_APOLOGY, key, at));
     }
     out
 }
@@ -188,7 +211,7 @@ pub fn reminders(
         return Vec::new();
     }
     let hour = now.with_timezone(&hall.time_zone).hour();
-    if !(config.reminder_hours[0]..config.reminder_hours[1]).contains(&hour) {
+    if !(config.send_hours[0]..config.send_hours[1]).contains(&hour) {
         return Vec::new();
     }
     let lead = chrono::Duration::hours(i64::from(config.due_soon_hours));
@@ -202,7 +225,7 @@ pub fn reminders(
         .filter_map(|d| {
             let due = d.due()?;
             let key = format!("{}/{DUE_SOON}/{}", d.code, due.format("%Y%m%dT%H%M%SZ"));
-            message(config, hall, d, DUE_SOON, key)
+            message(config, hall, d, DUE_SOON, key, now)
         })
         .collect()
 }
@@ -375,8 +398,8 @@ mod tests {
             "Ho so H27-261123-0042 hen tra 16:30 25/11/2026"
         );
         assert_eq!(
-            at(&config, &d, vn(16, 0)),
-            first,
+            at(&config, &d, vn(16, 0))[0].key,
+            first[0].key,
             "the same key: the outbox keeps one"
         );
         assert!(
@@ -394,11 +417,36 @@ mod tests {
         d.due_at = Some(vn(8, 0));
         assert!(at(&config, &d, vn(5, 0)).is_empty() && at(&config, &d, vn(6, 59)).is_empty());
         assert_eq!(at(&config, &d, vn(7, 0)).len(), 1);
-        config.reminder_hours = [0, 24];
+        config.send_hours = [0, 24];
         assert_eq!(at(&config, &d, vn(5, 0)).len(), 1);
         // Without a due_soon template there are no reminders.
         config.templates.clear();
         assert!(at(&config, &d, vn(7, 30)).is_empty());
+    }
+
+    #[test]
+    fn messages_written_at_night_wait_for_the_morning() {
+        let mut config: Notify = toml::from_str("webhook_url = \"http://gw/send\"").unwrap();
+        let hall = hall();
+        assert_eq!(send_time(&config, &hall, vn(10, 0)), vn(10, 0));
+        assert_eq!(send_time(&config, &hall, vn(20, 59)), vn(20, 59));
+        assert_eq!(send_time(&config, &hall, vn(5, 30)), vn(7, 0));
+        assert_eq!(
+            send_time(&config, &hall, vn(22, 15)),
+            vn(7, 0) + chrono::Duration::days(1),
+            "after 21:00: tomorrow at 7"
+        );
+        // A result ready at 22:15 is written now and goes at 07:00.
+        let ready = change_messages(
+            &config,
+            &hall,
+            None,
+            &dossier(DossierStatus::ResultReady, true, vn(22, 15)),
+            vn(22, 15),
+        );
+        assert_eq!(ready[0].send_at, vn(7, 0) + chrono::Duration::days(1));
+        config.send_hours = [0, 24];
+        assert_eq!(send_time(&config, &hall, vn(23, 59)), vn(23, 59));
     }
 
     #[test]

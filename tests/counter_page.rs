@@ -36,7 +36,7 @@ async fn staff_run_their_counter_from_the_browser() {
     // The SMS gateway is away (nothing listens there): staff see what was not sent.
     let config = hall_config(&[])
         + &format!(
-            "\n[notify]\nwebhook_url = \"http://127.0.0.1:{}/send\"\nretry_seconds = 60\n",
+            "\n[notify]\nwebhook_url = \"http://127.0.0.1:{}/send\"\nretry_seconds = 60\nsend_hours = [0, 24]\n",
             free_port()
         );
     std::fs::write(dir.path().join("hall.toml"), config).unwrap();

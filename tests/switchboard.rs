@@ -182,6 +182,8 @@ timeout_seconds = 1
 [notify]
 webhook_url = "{gateway}/send"
 retry_seconds = 1
+# Any hour: the tests must not depend on when they run.
+send_hours = [0, 24]
 "#,
         hall_config(&[])
     )
@@ -578,10 +580,8 @@ async fn a_reminder_before_the_promised_time_and_an_apology_with_the_new_date_go
     let (gateway, gateway_url) = start_gateway(Gateway::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let closed = format!("http://127.0.0.1:{}", free_port());
-    // Any hour: the test must not depend on when it runs.
     let config = config(&closed, &gateway_url, 30, &dir.path().join("printer"))
-        + r#"reminder_hours = [0, 24]
-[notify.templates]
+        + r#"[notify.templates]
 due_soon = "Ho so {code} hen tra ket qua luc {due}."
 overdue_apology = "Xin loi ong/ba: ho so {code} tre hen. Hen moi: {new_due}."
 "#;

@@ -632,9 +632,17 @@ fn put_messages(
         written += tx
             .prepare_cached(
                 "INSERT INTO outbox (key, dossier, kind, phone, body, created_at, next_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (key) DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (key) DO NOTHING",
             )?
-            .execute(params![m.key, m.dossier, m.kind, m.phone, m.body, at])?;
+            .execute(params![
+                m.key,
+                m.dossier,
+                m.kind,
+                m.phone,
+                m.body,
+                at,
+                m.send_at.max(at)
+            ])?;
     }
     Ok(written)
 }
@@ -783,6 +791,36 @@ mod dossier_tests {
     use crate::dossier::{DossierStatus, DossierUpdate};
 
     #[test]
+    fn a_message_for_the_morning_is_not_due_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let now = Utc::now();
+        let morning = now + Duration::hours(9);
+        let written = store
+            .put_messages(
+                &[NewMessage {
+                    key: "k3".into(),
+                    send_at: morning,
+                    dossier: "H27-261001-0003".into(),
+                    kind: "result_ready".into(),
+                    phone: "0912345678".into(),
+                    body: "Ho so da co ket qua".into(),
+                }],
+                now,
+            )
+            .unwrap();
+        assert_eq!(written, 1);
+        assert!(store.outbox_due(now, 10).unwrap().is_empty());
+        assert!(
+            store
+                .outbox_due(morning - Duration::minutes(1), 10)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.outbox_due(morning, 10).unwrap().len(), 1);
+    }
+
+    #[test]
     fn withdrawn_consent_takes_the_phone_out_of_the_outbox_and_stops_unsent_messages() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).unwrap();
@@ -797,6 +835,7 @@ mod dossier_tests {
         assert_eq!(d.consent_at, Some(t0), "the time of consent is kept");
         let message = NewMessage {
             key: "k2".into(),
+            send_at: t0,
             dossier: d.code.clone(),
             kind: "needs_documents".into(),
             phone: "0912345678".into(),
@@ -847,6 +886,7 @@ mod dossier_tests {
         d.id_check = Some("0123456789abcdef".into());
         let message = NewMessage {
             key: "k1".into(),
+            send_at: t0,
             dossier: d.code.clone(),
             kind: "result_ready".into(),
             phone: "0912345678".into(),
