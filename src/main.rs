@@ -24,6 +24,20 @@ struct Cli {
     command: Option<Cmd>,
 }
 
+/// A device that stands at one counter and acts for it (rating screen, button pad).
+#[derive(clap::Args)]
+struct AtCounter {
+    /// The counter it stands at.
+    #[arg(long)]
+    counter: u32,
+    /// The hall service.
+    #[arg(long, env = "MOTCUA_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+    /// That counter's token.
+    #[arg(long, env = "MOTCUA_COUNTER_TOKEN")]
+    token: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Everything on this machine with the sample hall and demo tokens (the default).
@@ -92,29 +106,15 @@ enum Cmd {
     },
     /// The satisfaction screen facing the citizen at one counter.
     Rating {
-        /// The counter it stands at.
-        #[arg(long)]
-        counter: u32,
-        /// The hall service.
-        #[arg(long, env = "MOTCUA_SERVER", default_value = "http://127.0.0.1:8080")]
-        server: String,
-        /// That counter's token.
-        #[arg(long, env = "MOTCUA_COUNTER_TOKEN")]
-        token: Option<String>,
+        #[command(flatten)]
+        at: AtCounter,
         #[arg(long)]
         fullscreen: bool,
     },
     /// Push buttons at a counter (call next, recall, finish, satisfaction) on a Pi's GPIO.
     Pad {
-        /// The counter the buttons belong to.
-        #[arg(long)]
-        counter: u32,
-        /// The hall service.
-        #[arg(long, env = "MOTCUA_SERVER", default_value = "http://127.0.0.1:8080")]
-        server: String,
-        /// That counter's token.
-        #[arg(long, env = "MOTCUA_COUNTER_TOKEN")]
-        token: Option<String>,
+        #[command(flatten)]
+        at: AtCounter,
         /// The wiring (TOML) [default: assets/config/pad.sample.toml's pins].
         #[arg(long)]
         pins: Option<PathBuf>,
@@ -207,19 +207,8 @@ fn main() {
             voice.and_then(|voice| display(&server, voice, fullscreen))
         }
         Cmd::CheckConfig { file } => check_config(&file),
-        Cmd::Rating {
-            counter,
-            server,
-            token,
-            fullscreen,
-        } => rating(counter, &server, token, fullscreen),
-        Cmd::Pad {
-            counter,
-            server,
-            token,
-            pins,
-            sim,
-        } => pad(counter, &server, token, pins.as_deref(), sim),
+        Cmd::Rating { at, fullscreen } => rating(at.counter, &at.server, at.token, fullscreen),
+        Cmd::Pad { at, pins, sim } => pad(at.counter, &at.server, at.token, pins.as_deref(), sim),
         Cmd::AnnounceTest {
             number,
             counter,

@@ -4,10 +4,6 @@
 
 mod common;
 
-use std::cell::Cell;
-use std::rc::Rc;
-use std::time::{Duration, Instant};
-
 use slint::ComponentHandle;
 
 use common::*;
@@ -42,44 +38,29 @@ fn the_screen_asks_about_the_ticket_just_finished_and_records_the_tap() {
     .unwrap();
     ui.show().unwrap();
 
-    let step = Rc::new(Cell::new(0));
-    let started = Instant::now();
-    let timer = slint::Timer::default();
-    let (weak, s) = (ui.as_weak(), step.clone());
-    let (base, handle) = (svc.base.clone(), rt.handle().clone());
-    timer.start(
-        slint::TimerMode::Repeated,
-        Duration::from_millis(20),
-        move || {
-            let ui = weak.unwrap();
-            let a = ui.global::<RatingAdapter>();
-            match s.get() {
-                // The screen has followed the service and named its counter.
-                0 if a.get_hall_name().contains("Kiểm Thử") => {
-                    s.set(1);
-                    handle.spawn(serve_one(c.clone(), base.clone()));
-                }
-                1 if a.get_number() == "B001" && tap(&ui, "Hài lòng") => s.set(2),
-                // Thanks; the next citizen is finished and is not satisfied.
-                2 if a.get_thanks() => {
-                    s.set(3);
-                    handle.spawn(serve_one(c.clone(), base.clone()));
-                }
-                3 if a.get_number() == "B002" && tap(&ui, "Không hài lòng") => s.set(4),
-                4 if a.get_asking_why() && tap(&ui, "Chờ lâu") => s.set(5),
-                5 if a.get_thanks() => {
-                    s.set(6);
-                    let _ = slint::quit_event_loop();
-                }
-                _ if started.elapsed() > Duration::from_secs(20) => {
-                    let _ = slint::quit_event_loop();
-                }
-                _ => {}
+    let (weak, base, handle) = (ui.as_weak(), svc.base.clone(), rt.handle().clone());
+    let reached = drive(6, move |step| {
+        let ui = weak.unwrap();
+        let a = ui.global::<RatingAdapter>();
+        match step {
+            // The screen has followed the service and named its counter.
+            0 if a.get_hall_name().contains("Kiểm Thử") => {
+                handle.spawn(serve_one(c.clone(), base.clone()));
+                1
             }
-        },
-    );
-    slint::run_event_loop().unwrap();
-    assert_eq!(step.get(), 6, "stuck at step {}", step.get());
+            1 if a.get_number() == "B001" && tap(&ui, "Hài lòng") => 2,
+            // Thanks; the next citizen is finished and is not satisfied.
+            2 if a.get_thanks() => {
+                handle.spawn(serve_one(c.clone(), base.clone()));
+                3
+            }
+            3 if a.get_number() == "B002" && tap(&ui, "Không hài lòng") => 4,
+            4 if a.get_asking_why() && tap(&ui, "Chờ lâu") => 5,
+            5 if a.get_thanks() => 6,
+            other => other,
+        }
+    });
+    assert_eq!(reached, 6, "stuck at step {reached}");
     assert_eq!(
         ui.global::<RatingAdapter>().get_counter_name(),
         "Quầy 2",

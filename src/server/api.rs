@@ -434,12 +434,7 @@ async fn return_ticket(state: &AppState, service: String, code: &str) -> Result<
     } else {
         service
     };
-    let key = code.clone();
-    let dossier = from_store(state, move |s| s.dossier(&key))
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found("unknown_dossier", format!("there is no dossier {code}"))
-        })?;
+    let dossier = super::dossiers::stored(state, &code).await?;
     if dossier.status != DossierStatus::ResultReady {
         return Err(ApiError::new(
             StatusCode::CONFLICT,

@@ -44,6 +44,18 @@ fn bad_code(message: String) -> ApiError {
     )
 }
 
+fn unknown_dossier(code: &str) -> ApiError {
+    ApiError::not_found("unknown_dossier", format!("there is no dossier {code}"))
+}
+
+/// The stored dossier with this (normalized) code, or 404 `unknown_dossier`.
+pub(super) async fn stored(state: &AppState, code: &str) -> Result<Dossier, ApiError> {
+    let key = code.to_owned();
+    from_store(state, move |s| s.dossier(&key))
+        .await?
+        .ok_or_else(|| unknown_dossier(code))
+}
+
 /// A dossier as staff see it: the full name (they check it against the ID card),
 /// the phone masked.
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -214,10 +226,7 @@ pub async fn public(
             if let Some(ip) = ip {
                 state.lookups.missed(ip, now);
             }
-            Err(ApiError::not_found(
-                "unknown_dossier",
-                format!("there is no dossier {shown}"),
-            ))
+            Err(unknown_dossier(&shown))
         }
     }
 }
@@ -424,12 +433,7 @@ pub async fn receipt(
         )
     })?;
     let code = normalize_code(&code).map_err(bad_code)?;
-    let key = code.clone();
-    let dossier = from_store(&state, move |s| s.dossier(&key))
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found("unknown_dossier", format!("there is no dossier {code}"))
-        })?;
+    let dossier = stored(&state, &code).await?;
     let tz = config.hall.time_zone;
     let when = |t: Option<chrono::DateTime<Utc>>| {
         t.map(|t| t.with_timezone(&tz).format("%H:%M %d/%m/%Y").to_string())

@@ -257,6 +257,28 @@ pub async fn get_as(c: &reqwest::Client, url: &str, token: &str) -> Value {
         .unwrap()
 }
 
+/// Plays a person's steps through a window: runs the event loop and every 20 ms asks
+/// `step` what to do at the current step (it answers the step now reached), until
+/// step `done` or 20 s. Says the step reached.
+pub fn drive(done: u32, mut step: impl FnMut(u32) -> u32 + 'static) -> u32 {
+    let reached = std::rc::Rc::new(std::cell::Cell::new(0));
+    let started = std::time::Instant::now();
+    let timer = slint::Timer::default();
+    let r = reached.clone();
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(20),
+        move || {
+            r.set(step(r.get()));
+            if r.get() == done || started.elapsed() > Duration::from_secs(20) {
+                let _ = slint::quit_event_loop();
+            }
+        },
+    );
+    slint::run_event_loop().unwrap();
+    reached.get()
+}
+
 /// Taps the button a screen reader would announce as `label`; false if not shown.
 pub fn tap(ui: &impl slint::ComponentHandle, label: &str) -> bool {
     use i_slint_backend_testing::{AccessibleRole, ElementHandle};
