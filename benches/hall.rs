@@ -20,10 +20,10 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use serde_json::json;
 
-use motcua::config::Config;
-use motcua::display::model::DisplayModel;
-use motcua::queue::{Command, Queue};
-use motcua::store::{SqliteStore, Store, StoredEvent};
+use motcua_core::queue::{Command, Queue};
+use motcua_screens::display::model::DisplayModel;
+use motcua_service::config::Config;
+use motcua_store::{SqliteStore, Store, StoredEvent};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
@@ -43,19 +43,21 @@ fn report(what: &str, unit: &str, mut samples: Vec<f64>) {
 /// The sample hall without daily limits, so a bench can issue thousands of tickets.
 fn unlimited_hall() -> Arc<Config> {
     let mut config = Config::sample();
-    config
+    let mut layout = (*config.layout).clone();
+    layout
         .services
         .iter_mut()
         .for_each(|s| s.daily_limit = None);
+    config.layout = Arc::new(layout);
     Arc::new(config)
 }
 
 fn engine() {
     let config = unlimited_hall();
     let now = Utc::now();
-    let mut q = Queue::new(config, now);
+    let mut q = Queue::new(config.layout.clone(), now);
     // A busy super-ward's day: 1,000 tickets waiting across the lines.
-    let services: Vec<String> = q.config().services.iter().map(|s| s.code.clone()).collect();
+    let services: Vec<String> = q.layout().services.iter().map(|s| s.code.clone()).collect();
     for i in 0..1000 {
         let cmd = Command::Issue {
             service: services[i % services.len()].clone(),
@@ -89,7 +91,7 @@ fn storage() {
     let store = SqliteStore::open(dir.path()).unwrap();
     let config = unlimited_hall();
     let now = Utc::now();
-    let mut q = Queue::new(config, now);
+    let mut q = Queue::new(config.layout.clone(), now);
     let mut samples = Vec::new();
     for _ in 0..300 {
         let changes = q
@@ -113,13 +115,13 @@ fn storage() {
 /// statistics as the manager's page asks for them; and the province's page of 200
 /// dossier changes parsed and applied, each durable.
 fn statistics_and_dossiers() {
-    use motcua::domain::{RatingSource, Satisfaction, TicketStatus};
-    use motcua::queue::{Change, EventKind};
+    use motcua_core::domain::{RatingSource, Satisfaction, TicketStatus};
+    use motcua_core::queue::{Change, EventKind};
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
     let config = unlimited_hall();
     let start = Utc::now() - chrono::Duration::days(30);
-    let q = Queue::new(config.clone(), start);
+    let q = Queue::new(config.layout.clone(), start);
     let mut id = 0;
     for day in 0..30 {
         let now = start + chrono::Duration::days(day);
@@ -128,7 +130,7 @@ fn statistics_and_dossiers() {
             let mut t = q
                 .decide(
                     &Command::Issue {
-                        service: config.services[(i % 8) as usize].code.clone(),
+                        service: config.layout.services[(i % 8) as usize].code.clone(),
                         priority: None,
                     },
                     now,
@@ -145,7 +147,7 @@ fn statistics_and_dossiers() {
             t.counter = Some(1 + i % 8);
             t.called_at = Some(now + chrono::Duration::minutes(12));
             t.finished_at = Some(now + chrono::Duration::minutes(18));
-            t.rating = (i % 3 == 0).then(|| motcua::domain::Rating {
+            t.rating = (i % 3 == 0).then(|| motcua_core::domain::Rating {
                 level: Satisfaction::ALL[(i % 4) as usize],
                 reason: None,
                 source: RatingSource::Pad,
@@ -171,8 +173,14 @@ fn statistics_and_dossiers() {
     for _ in 0..20 {
         let t = Instant::now();
         let tickets = store.tickets_between(from, to).unwrap();
-        let stats = motcua::stats::compute(&config, from, to, &tickets);
-        let _csv = motcua::stats::to_csv(&stats);
+        let stats = motcua_core::stats::compute(
+            &config.layout,
+            &config.ratings.reasons,
+            from,
+            to,
+            &tickets,
+        );
+        let _csv = motcua_core::stats::to_csv(&stats);
         samples.push(t.elapsed().as_secs_f64() * 1e3);
         assert_eq!(stats.hall.issued, 30_000);
     }
@@ -184,14 +192,19 @@ fn statistics_and_dossiers() {
 
     // With messages on, so the reminder scan has templates to fill.
     let mut config = (*config).clone();
-    config.notify = Some(
-        toml::from_str(
-            "webhook_url = \"http://gateway.invalid/send\"\n[templates]\ndue_soon = \"Ho so {code} hen tra {due}\"",
-        )
-        .unwrap(),
-    );
-    let hall = motcua::hall::Hall::open(Arc::new(config), store).unwrap();
-    let fields = motcua::config::UpstreamFields::default();
+    let mut messages = motcua_core::message::Messages::default();
+    messages
+        .templates
+        .insert("due_soon".into(), "Ho so {code} hen tra {due}".into());
+    config.notify = Some(motcua_service::config::Notify {
+        webhook_url: "http://gateway.invalid/send".into(),
+        auth_header: None,
+        auth_env: None,
+        retry_seconds: 10,
+        messages,
+    });
+    let hall = motcua_service::hall::Hall::open(Arc::new(config), store).unwrap();
+    let fields = motcua_service::config::UpstreamFields::default();
     let mut samples = Vec::new();
     for round in 0..10 {
         let items: Vec<serde_json::Value> = (0..200)
@@ -205,9 +218,9 @@ fn statistics_and_dossiers() {
         let page = json!({"cursor": format!("c{round}"), "items": items});
         let t = Instant::now();
         let (updates, _) =
-            motcua::dossier::upstream::parse_page(&fields, &page, chrono_tz::Asia::Ho_Chi_Minh)
+            motcua_service::upstream::parse_page(&fields, &page, chrono_tz::Asia::Ho_Chi_Minh)
                 .unwrap();
-        let (applied, _) = motcua::dossier::upstream::apply(&hall, updates);
+        let (applied, _) = motcua_service::upstream::apply(&hall, updates);
         samples.push(t.elapsed().as_secs_f64() * 1e3);
         assert_eq!(applied, 200);
     }

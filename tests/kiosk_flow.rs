@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 use slint::ComponentHandle;
 
 use common::*;
-use motcua::kiosk::app::{KioskOptions, start};
-use motcua::ui::{KioskAdapter, Screen};
 use motcua_hardware::printer::sim::{Faults, Simulator};
 use motcua_hardware::printer::tcp_sim::TcpPrinter;
 use motcua_hardware::printer::{EscPosPrinter, PrinterSpec};
+use motcua_screens::kiosk::app::{KioskOptions, start};
+use motcua_screens::ui::{KioskAdapter, Screen};
 
 #[test]
 fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {

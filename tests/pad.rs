@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use motcua::client::HallClient;
-use motcua::domain::Satisfaction;
-use motcua::pad::{Action, Outcome, PadConfig};
+use motcua_client::HallClient;
+use motcua_core::domain::Satisfaction;
 use motcua_hardware::gpio::{SimHandle, SimPins};
+use motcua_pad::{Action, Outcome, PadConfig};
 use tokio::sync::mpsc;
 
 use common::*;
@@ -30,7 +30,7 @@ impl Pad {
         let client = HallClient::new(base, Some(counter_token(counter)));
         let stop = Arc::new(AtomicBool::new(false));
         let (tx, outcomes) = mpsc::unbounded_channel();
-        tokio::spawn(motcua::pad::run(
+        tokio::spawn(motcua_pad::run(
             Box::new(pins),
             config.clone(),
             client,

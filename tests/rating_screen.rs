@@ -7,8 +7,8 @@ mod common;
 use slint::ComponentHandle;
 
 use common::*;
-use motcua::rating::app::{RatingOptions, start};
-use motcua::ui::RatingAdapter;
+use motcua_screens::rating::app::{RatingOptions, start};
+use motcua_screens::ui::RatingAdapter;
 
 /// A citizen takes a ticket for Chứng thực and counter 2 serves and finishes it.
 async fn serve_one(c: reqwest::Client, base: String) {

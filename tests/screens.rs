@@ -11,15 +11,18 @@ use chrono_tz::Asia::Ho_Chi_Minh;
 use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
 use slint::ComponentHandle;
 
-use motcua::config::{Config, Hours};
-use motcua::display::model::DisplayModel;
-use motcua::domain::Localized;
-use motcua::kiosk::app::{render, to_image};
-use motcua::kiosk::controller::{Issued, Kiosk, Lang, Loaded, PrintState, PriorityChoice, Screen};
-use motcua::queue::{Command, Queue};
-use motcua::server::api::{TicketView, board, service_views};
-use motcua::ui::KioskWindow;
+use motcua_api::{TicketView, board, service_views};
+use motcua_core::domain::Localized;
+use motcua_core::layout::Hours;
+use motcua_core::queue::{Command, Queue};
 use motcua_hardware::printer::Health;
+use motcua_screens::display::model::DisplayModel;
+use motcua_screens::kiosk::app::{render, to_image};
+use motcua_screens::kiosk::controller::{
+    Issued, Kiosk, Lang, Loaded, PrintState, PriorityChoice, Screen,
+};
+use motcua_screens::ui::KioskWindow;
+use motcua_service::config::Config;
 
 const SIZES: [(u32, u32, &str); 3] = [
     (1080, 1920, "portrait"),
@@ -29,8 +32,9 @@ const SIZES: [(u32, u32, &str); 3] = [
 
 /// A morning in the demo hall: some lines busy, Đất đai closed, one ticket just taken.
 fn morning() -> (Kiosk, TicketView) {
-    let mut config = Config::sample();
-    for s in &mut config.services {
+    let config = Config::sample();
+    let mut layout = (*config.layout).clone();
+    for s in &mut layout.services {
         if s.code == "DD" {
             s.hours = Hours {
                 sessions: vec![],
@@ -45,7 +49,7 @@ fn morning() -> (Kiosk, TicketView) {
         .with_ymd_and_hms(2026, 11, 24, 8, 41, 0)
         .unwrap()
         .with_timezone(&Utc);
-    let mut q = Queue::new(Arc::new(config), now);
+    let mut q = Queue::new(Arc::new(layout), now);
     let mut last = None;
     for (i, code) in [
         "HT", "HT", "HT", "CTRU", "CTRU", "XD", "LDXH", "TKQ", "TKQ", "HT",
@@ -66,7 +70,7 @@ fn morning() -> (Kiosk, TicketView) {
     let ticket = TicketView::of(&q, q.ticket(t.id).unwrap());
     let mut k = Kiosk::new("Trung tâm Phục vụ hành chính công phường Hòa Bình");
     let groups = q
-        .config()
+        .layout()
         .priority_groups
         .iter()
         .map(|g| PriorityChoice {
@@ -75,10 +79,10 @@ fn morning() -> (Kiosk, TicketView) {
         })
         .collect();
     k.loaded(Ok(Loaded {
-        hall_name: q.config().hall.name.clone(),
+        hall_name: q.layout().hall.name.clone(),
         priority_groups: groups,
         services: service_views(&q, now),
-        procedures: q.config().procedures.clone(),
+        procedures: config.procedures.clone(),
     }));
     (k, ticket)
 }
@@ -150,7 +154,7 @@ fn every_screen_renders_at_every_size() {
             lookup.key("000.00.12.H27-261124-0042\n");
             lookup.looked_up(
                 "000.00.12.H27-261124-0042",
-                Err(motcua::client::ClientError::Refused {
+                Err(motcua_client::ClientError::Refused {
                     status: 404,
                     code: "not_found".into(),
                     message: String::new(),
@@ -164,7 +168,7 @@ fn every_screen_renders_at_every_size() {
             ready.key("000.00.12.H27-261124-0042\n");
             ready.looked_up_dossier(
                 "000.00.12.H27-261124-0042",
-                Ok(motcua::client::DossierStatus {
+                Ok(motcua_api::DossierLookup {
                     code: "000.00.12.H27-261124-0042".into(),
                     status: "result_ready".into(),
                     status_text: Localized::new(
@@ -180,7 +184,7 @@ fn every_screen_renders_at_every_size() {
             asks_id.key("000.00.12.H27-261124-0042\n");
             asks_id.looked_up_dossier(
                 "000.00.12.H27-261124-0042",
-                Err(motcua::client::ClientError::Refused {
+                Err(motcua_client::ClientError::Refused {
                     status: 403,
                     code: "id_required".into(),
                     message: String::new(),
@@ -239,10 +243,10 @@ fn every_screen_renders_at_every_size() {
     // the stream down.
     // The display speaks Vietnamese; the kiosk shots above left English selected.
     slint::select_bundled_translation("").unwrap();
-    let display = motcua::ui::DisplayWindow::new().unwrap();
+    let display = motcua_screens::ui::DisplayWindow::new().unwrap();
     display.show().unwrap();
     let (busy, call_at) = busy_hall();
-    let quiet = DisplayModel::new(board(&Queue::new(Arc::new(Config::sample()), call_at), 0));
+    let quiet = DisplayModel::new(board(&Queue::new(Config::sample().layout, call_at), 0));
     let mut stale = busy.clone();
     stale.stale = true;
     let notice = "Giờ làm việc: sáng 7:30–11:30, chiều 13:30–17:00, từ thứ Hai đến thứ Sáu. Đường dây nóng: 1022.";
@@ -254,7 +258,7 @@ fn every_screen_renders_at_every_size() {
         display.window().set_size(slint::PhysicalSize::new(w, h));
         for (name, model) in [("quiet", &quiet), ("busy", &busy), ("stale", &stale)] {
             let at = (call_at + Duration::seconds(2)).with_timezone(&Ho_Chi_Minh);
-            motcua::display::app::render(&display, Some(model), notice, at);
+            motcua_screens::display::app::render(&display, Some(model), notice, at);
             // Let the spotlight's colour animation finish (time is mocked here).
             i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(500));
             let shot = display.window().take_snapshot().unwrap();
@@ -275,16 +279,16 @@ fn every_screen_renders_at_every_size() {
 /// The satisfaction screen at a counter: waiting, asking about a finished ticket,
 /// thanks, and a refusal in words, at a tablet's, a 7-inch and a 10-inch size.
 fn rating_screens(out: &std::path::Path) {
-    use motcua::rating::controller::RatingScreen;
-    use motcua::store::StoredEvent;
+    use motcua_api::StoredEvent;
+    use motcua_screens::rating::controller::RatingScreen;
 
-    let ui = motcua::ui::RatingWindow::new().unwrap();
+    let ui = motcua_screens::ui::RatingWindow::new().unwrap();
     ui.show().unwrap();
-    let a = ui.global::<motcua::ui::RatingAdapter>();
+    let a = ui.global::<motcua_screens::ui::RatingAdapter>();
     a.set_hall_name("Trung tâm Phục vụ hành chính công phường Hòa Bình".into());
     a.set_counter_name("Quầy 3 – Chứng thực".into());
     let now = Utc::now();
-    let mut q = Queue::new(Arc::new(Config::sample()), now);
+    let mut q = Queue::new(Config::sample().layout, now);
     let mut events = Vec::new();
     for cmd in [
         Command::Issue {
@@ -307,15 +311,15 @@ fn rating_screens(out: &std::path::Path) {
         );
     }
     let mut why = RatingScreen::new(3);
-    why.set_reasons(motcua::config::Ratings::default().reasons);
-    why.tap(motcua::domain::Satisfaction::Unsatisfied, now);
+    why.set_reasons(motcua_service::config::Ratings::default().reasons);
+    why.tap(motcua_core::domain::Satisfaction::Unsatisfied, now);
     let mut thanks = RatingScreen::new(3);
-    thanks.tap(motcua::domain::Satisfaction::Satisfied, now);
+    thanks.tap(motcua_core::domain::Satisfaction::Satisfied, now);
     thanks.answered(Ok(()), now);
     let mut refused = RatingScreen::new(3);
-    refused.tap(motcua::domain::Satisfaction::Satisfied, now);
+    refused.tap(motcua_core::domain::Satisfaction::Satisfied, now);
     refused.answered(
-        Err(motcua::client::ClientError::Refused {
+        Err(motcua_client::ClientError::Refused {
             status: 409,
             code: "nothing_to_rate".into(),
             message: String::new(),
@@ -337,7 +341,7 @@ fn rating_screens(out: &std::path::Path) {
             ("thanks", &thanks),
             ("refused", &refused),
         ] {
-            motcua::rating::app::render(&ui, screen);
+            motcua_screens::rating::app::render(&ui, screen);
             let shot = ui.window().take_snapshot().unwrap();
             let path = out.join(format!("rating-{name}-{size}.png"));
             image::save_buffer(
@@ -358,7 +362,7 @@ fn busy_hall() -> (DisplayModel, chrono::DateTime<Utc>) {
         .with_ymd_and_hms(2026, 11, 24, 9, 30, 0)
         .unwrap()
         .with_timezone(&Utc);
-    let mut q = Queue::new(Arc::new(Config::sample()), start);
+    let mut q = Queue::new(Config::sample().layout, start);
     let mut t = start;
     for (i, code) in [
         "HT", "HT", "CT", "CTRU", "DD", "XD", "KD", "LDXH", "TKQ", "HT", "HT", "CT", "CTRU",
@@ -400,13 +404,13 @@ fn busy_hall() -> (DisplayModel, chrono::DateTime<Utc>) {
     .into_iter()
     .enumerate()
     {
-        let d = motcua::dossier::Dossier::merged(
+        let d = motcua_core::dossier::Dossier::merged(
             None,
-            &motcua::dossier::DossierUpdate {
+            &motcua_core::dossier::DossierUpdate {
                 code: code.into(),
                 procedure_name: Some("Đăng ký khai sinh".into()),
                 citizen_name: Some(name.into()),
-                status: Some(motcua::dossier::DossierStatus::ResultReady),
+                status: Some(motcua_core::dossier::DossierStatus::ResultReady),
                 pickup: place.map(Into::into),
                 ..Default::default()
             },

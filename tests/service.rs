@@ -641,8 +641,8 @@ async fn a_kiosk_reports_its_printer_and_staff_see_it_on_the_board() {
 /// killed, and comes back right by itself when the service returns.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_display_follows_calls_and_recovers_from_a_service_restart() {
-    use motcua::display::follow::{Update, follow};
-    use motcua::display::model::{Applied, DisplayModel};
+    use motcua_client::follow::{Update, follow};
+    use motcua_screens::display::model::{Applied, DisplayModel};
     use std::sync::{Arc, Mutex};
 
     let dir = tempfile::tempdir().unwrap();
@@ -653,7 +653,7 @@ async fn a_display_follows_calls_and_recovers_from_a_service_restart() {
     let model: Arc<Mutex<Option<DisplayModel>>> = Arc::default();
     let m = model.clone();
     let display = tokio::spawn(follow(
-        motcua::client::HallClient::new(&svc.base, None),
+        motcua_client::HallClient::new(&svc.base, None),
         move |u| {
             let mut m = m.lock().unwrap();
             match u {

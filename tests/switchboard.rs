@@ -18,7 +18,7 @@ use axum::routing;
 use serde_json::{Value, json};
 
 use common::*;
-use motcua::client::HallClient;
+use motcua_client::HallClient;
 
 const CODE: &str = "000.00.12.H27-261123-0042";
 const NAME: &str = "Nguyễn Thị Hoa";
@@ -349,9 +349,9 @@ async fn a_ready_result_reaches_the_display_the_phone_once_and_the_kiosk() {
     assert_eq!(results[0]["masked_name"], "Nguyễn Thị H.");
     assert_eq!(results[0]["pickup"], "Quầy 8");
     let mut model =
-        motcua::display::model::DisplayModel::new(serde_json::from_value(board).unwrap());
+        motcua_screens::display::model::DisplayModel::new(serde_json::from_value(board).unwrap());
     let waiting: Vec<String> = model.board.results.iter().map(|r| r.code.clone()).collect();
-    let mut schedule = motcua::announce::ResultsSchedule::new(10, 3);
+    let mut schedule = motcua_screens::display::announce::ResultsSchedule::new(10, 3);
     assert!(
         schedule.due(&waiting, chrono::Utc::now()),
         "an announcement is queued"
@@ -751,7 +751,7 @@ async fn the_public_lookup_asks_for_the_id_digits_and_the_stream_tells_only_the_
     // The kiosk's client: asked, then answered.
     let kiosk = HallClient::new(&svc.base, Some(KIOSK.into()));
     match kiosk.dossier(CODE, None).await {
-        Err(motcua::client::ClientError::Refused { code, .. }) => assert_eq!(code, "id_required"),
+        Err(motcua_client::ClientError::Refused { code, .. }) => assert_eq!(code, "id_required"),
         other => panic!("{other:?}"),
     }
     let status = kiosk.dossier(CODE, Some("7890")).await.unwrap();

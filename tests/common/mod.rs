@@ -311,8 +311,8 @@ pub struct Sse {
 pub struct SseReader {
     stream:
         std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
-    parser: motcua::client::SseParser,
-    pending: std::collections::VecDeque<motcua::client::SseEvent>,
+    parser: motcua_client::SseParser,
+    pending: std::collections::VecDeque<motcua_client::SseEvent>,
 }
 
 impl SseReader {

@@ -1,0 +1,54 @@
+//! What clients send: a ticket to issue, a transfer, a device's report.
+
+use serde::Deserialize;
+
+use motcua_core::domain::CounterId;
+
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    /// Service code, e.g. "HT". With `dossier`, the hall's return line by default.
+    #[serde(default)]
+    pub service: String,
+    /// A dossier whose result is ready: gives a result-return ticket for it.
+    #[serde(default)]
+    pub dossier: Option<String>,
+    /// Priority group code, e.g. "elderly"; see `GET /api/v1/hall`.
+    #[serde(default)]
+    pub priority: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// Line to move the ticket to.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Counter that alone may call the ticket next.
+    #[serde(default)]
+    pub counter: Option<CounterId>,
+}
+
+/// A device's report about its hardware.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeviceReport {
+    /// `ready`, `paper_low`, `paper_out`, `cover_open`, `cutter_error`, `offline`,
+    /// `unreachable` or `unknown`.
+    pub printer: String,
+}
+
+/// The printer conditions a device may report.
+pub const PRINTER_CONDITIONS: [&str; 8] = [
+    "ready",
+    "paper_low",
+    "paper_out",
+    "cover_open",
+    "cutter_error",
+    "offline",
+    "unreachable",
+    "unknown",
+];

@@ -1,0 +1,354 @@
+//! The display in a window: the follower keeps the model current on the tokio
+//! runtime, each change is drawn on the UI thread, and calls go to a voice thread
+//! that plays one whole announcement at a time.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use chrono_tz::Tz;
+use slint::{ComponentHandle, ModelRc, VecModel};
+
+use super::model::{Applied, DisplayModel};
+use crate::display::announce::{Announcer, Call, ResultsSchedule};
+use crate::ui::{CallRow, CounterCard, DisplayAdapter, DisplayWindow, LineRow, ResultRow};
+use motcua_client::HallClient;
+use motcua_client::follow::{Update, follow};
+use motcua_core::queue::EventKind;
+use motcua_hardware::audio::{Speaker, VoicePack};
+
+/// A call stays large on screen this long.
+pub const SPOTLIGHT_SECS: i64 = 20;
+/// For this long after a call the spotlight flashes.
+pub const FLASH_SECS: i64 = 6;
+/// Calls older than this when they arrive (a reconnect's backlog) are not spoken.
+pub const ANNOUNCE_WITHIN_SECS: i64 = 60;
+
+pub struct DisplayOptions {
+    pub server: String,
+    /// The voice pack and where it plays; `None` for a silent display.
+    pub voice: Option<(VoicePack, Box<dyn Speaker>)>,
+}
+
+/// What the display knows about its hall, beyond the board.
+#[derive(Clone)]
+struct HallInfo {
+    tz: Tz,
+    notice: String,
+    /// Results announcements: at most every N minutes, M times per dossier.
+    results_every: u32,
+    results_times: u32,
+}
+
+/// Creates the display window and starts following the service. Call on the UI
+/// thread; show the window and run the event loop afterwards.
+pub fn start(
+    opts: DisplayOptions,
+    rt: &tokio::runtime::Handle,
+) -> Result<DisplayWindow, slint::PlatformError> {
+    let ui = DisplayWindow::new()?;
+    let model: Arc<Mutex<Option<DisplayModel>>> = Arc::default();
+    let hall = Arc::new(Mutex::new(HallInfo {
+        tz: chrono_tz::Asia::Ho_Chi_Minh,
+        notice: String::new(),
+        results_every: 10,
+        results_times: 3,
+    }));
+    let client = HallClient::new(&opts.server, None);
+    let calls = opts
+        .voice
+        .map(|(pack, speaker)| voice_thread(pack, speaker));
+    let results_voice = calls.clone();
+
+    // The hall's name, time zone and notice, retried until the service answers.
+    {
+        let (client, hall, weak) = (client.clone(), hall.clone(), ui.as_weak());
+        rt.spawn(async move {
+            loop {
+                if let Ok(h) = client.hall().await {
+                    let name = h.name.clone();
+                    *hall.lock().unwrap_or_else(|e| e.into_inner()) = HallInfo {
+                        tz: h.time_zone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh),
+                        notice: h.notice,
+                        results_every: h.results_announce_every_minutes,
+                        results_times: h.results_announce_times,
+                    };
+                    let _ = weak.upgrade_in_event_loop(move |ui| {
+                        ui.global::<DisplayAdapter>().set_hall_name(name.into())
+                    });
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+        });
+    }
+
+    let (m, weak, h) = (model.clone(), ui.as_weak(), hall.clone());
+    rt.spawn(follow(client, move |update| {
+        let mut guard = m.lock().unwrap_or_else(|e| e.into_inner());
+        let mut need_board = false;
+        match update {
+            Update::Board(b) => match guard.as_mut() {
+                Some(model) => model.reload(b),
+                None => *guard = Some(DisplayModel::new(b)),
+            },
+            Update::Event(e) => {
+                if let Some(model) = guard.as_mut() {
+                    need_board = model.apply(&e) == Applied::NeedBoard;
+                }
+                let fresh = (Utc::now() - e.change.at).num_seconds() < ANNOUNCE_WITHIN_SECS;
+                if let (Some(calls), Some(t), true) = (&calls, &e.change.ticket, fresh)
+                    && matches!(
+                        e.change.kind,
+                        EventKind::TicketCalled | EventKind::TicketRecalled
+                    )
+                {
+                    let _ = calls.send(Say::Call(Call {
+                        ticket: t.id,
+                        number: t.number.clone(),
+                        counter: t.counter.unwrap_or_default(),
+                    }));
+                }
+            }
+            Update::Stale => {
+                if let Some(model) = guard.as_mut() {
+                    model.stale = true;
+                }
+            }
+        }
+        let snapshot = guard.clone();
+        drop(guard);
+        let info = h.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let _ = weak.upgrade_in_event_loop(move |ui| {
+            render(
+                &ui,
+                snapshot.as_ref(),
+                &info.notice,
+                Utc::now().with_timezone(&info.tz),
+            )
+        });
+        need_board
+    }));
+
+    // The clock, and the spotlight's flashing and fading, once a second; now and
+    // then, "results are ready" while results wait for pickup.
+    let timer = slint::Timer::default();
+    let weak = ui.as_weak();
+    let mut schedule: Option<ResultsSchedule> = None;
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_secs(1),
+        move || {
+            let Some(ui) = weak.upgrade() else { return };
+            let info = hall.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let tz = info.tz;
+            let model = model.lock().unwrap_or_else(|e| e.into_inner());
+            if let (Some(voice), Some(m)) = (&results_voice, model.as_ref())
+                && !m.stale
+            {
+                let waiting: Vec<String> = m.board.results.iter().map(|r| r.code.clone()).collect();
+                let s = schedule.get_or_insert_with(|| {
+                    ResultsSchedule::new(info.results_every, info.results_times)
+                });
+                if s.due(&waiting, Utc::now()) {
+                    let _ = voice.send(Say::Results);
+                }
+            }
+            // Only the clock and the spotlight change with time; the board is redrawn
+            // when an update arrives, not every second.
+            render_clock(&ui, model.as_ref(), Utc::now().with_timezone(&tz));
+        },
+    );
+    // The window's close handler owns the clock, so it ticks as long as the window lives.
+    ui.window().on_close_requested(move || {
+        let _clock = &timer;
+        slint::CloseRequestResponse::HideWindow
+    });
+    Ok(ui)
+}
+
+/// What the voice thread is asked to say.
+pub enum Say {
+    Call(Call),
+    /// "Results are ready, please come to the result-return counter."
+    Results,
+}
+
+/// Plays announcements one after another on their own thread; calls first, the
+/// results announcement when no call waits.
+fn voice_thread(pack: VoicePack, mut speaker: Box<dyn Speaker>) -> mpsc::Sender<Say> {
+    let (tx, rx) = mpsc::channel::<Say>();
+    std::thread::Builder::new()
+        .name("display-voice".into())
+        .spawn(move || {
+            let mut announcer = Announcer::new();
+            let mut results = false;
+            loop {
+                if announcer.waiting() == 0 && !results {
+                    match rx.recv() {
+                        Ok(Say::Call(call)) => announcer.push(call),
+                        Ok(Say::Results) => results = true,
+                        Err(_) => return,
+                    }
+                }
+                // Calls that came while the last one played join the queue first.
+                while let Ok(say) = rx.try_recv() {
+                    match say {
+                        Say::Call(call) => announcer.push(call),
+                        Say::Results => results = true,
+                    }
+                }
+                if announcer.waiting() == 0 && results {
+                    results = false;
+                    let clips = crate::display::announce::results_utterance();
+                    if let Err(e) = speaker.play(&pack.wav(&pack.render(&clips))) {
+                        tracing::warn!("display: could not announce the results: {e}");
+                    }
+                    continue;
+                }
+                if let Some((call, clips)) = announcer.next_announcement()
+                    && let Err(e) = speaker.play(&pack.wav(&pack.render(&clips)))
+                {
+                    tracing::warn!(
+                        "display: could not announce {} (counter {}): {e}",
+                        call.number,
+                        call.counter
+                    );
+                }
+            }
+        })
+        .expect("a thread can be started");
+    tx
+}
+
+/// A long dossier code's end, which differs from dossier to dossier and which
+/// citizens find on their receipt: "000.00.12.H27-261123-0042" → "…261123-0042".
+pub fn short_code(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    if chars.len() <= 16 {
+        return code.to_owned();
+    }
+    let tail: String = chars[chars.len() - 11..].iter().collect();
+    format!("…{tail}")
+}
+
+/// What changes with time alone: the clock, and the spotlight flashing, then fading.
+pub fn render_clock(ui: &DisplayWindow, model: Option<&DisplayModel>, now: chrono::DateTime<Tz>) {
+    let a = ui.global::<DisplayAdapter>();
+    a.set_clock(now.format("%H:%M").to_string().into());
+    a.set_date(crate::ui::date_text(false, &now).into());
+    match model.and_then(|m| m.spotlight_at(now.with_timezone(&Utc), SPOTLIGHT_SECS)) {
+        Some(s) => {
+            let age = (now.with_timezone(&Utc) - s.at).num_seconds();
+            a.set_spotlight_on(true);
+            a.set_spotlight_flash(age >= FLASH_SECS || age % 2 == 0);
+        }
+        None => a.set_spotlight_on(false),
+    }
+}
+
+/// Shows the model (or, before the first board, nothing but the clock).
+pub fn render(
+    ui: &DisplayWindow,
+    model: Option<&DisplayModel>,
+    notice: &str,
+    now: chrono::DateTime<Tz>,
+) {
+    let a = ui.global::<DisplayAdapter>();
+    render_clock(ui, model, now);
+    a.set_notice(notice.into());
+    let Some(m) = model else {
+        a.set_results(ModelRc::default());
+        a.set_stale(true);
+        a.set_counters(ModelRc::default());
+        a.set_calls(ModelRc::default());
+        a.set_lines(ModelRc::default());
+        return;
+    };
+    let b = &m.board;
+    a.set_hall_name(b.hall.clone().into());
+    a.set_stale(m.stale);
+    let line_name = |code: &str| {
+        b.waiting
+            .iter()
+            .find(|l| l.service == code)
+            .map_or_else(|| code.to_owned(), |l| l.name.vi.clone())
+    };
+    let counter_name = |id: u32| {
+        b.counters
+            .iter()
+            .find(|c| c.id == id)
+            .map_or_else(|| format!("Quầy {id}"), |c| c.name.clone())
+    };
+    if let Some(s) = m.spotlight_at(now.with_timezone(&Utc), SPOTLIGHT_SECS) {
+        a.set_spotlight_number(s.number.clone().into());
+        a.set_spotlight_counter(counter_name(s.counter).into());
+        a.set_spotlight_service(line_name(&s.service).into());
+    }
+    let counters: Vec<CounterCard> = b
+        .counters
+        .iter()
+        .map(|c| CounterCard {
+            name: c.name.clone().into(),
+            number: c
+                .current
+                .as_ref()
+                .map(|t| t.ticket.number.clone())
+                .unwrap_or_default()
+                .into(),
+            service: match &c.current {
+                Some(t) => line_name(&t.ticket.service),
+                None => c
+                    .services
+                    .iter()
+                    .map(|s| line_name(s))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+            .into(),
+            open: c.open,
+            priority: c
+                .current
+                .as_ref()
+                .is_some_and(|t| t.ticket.priority.is_some()),
+        })
+        .collect();
+    a.set_counters(ModelRc::new(VecModel::from(counters)));
+    let calls: Vec<CallRow> = b
+        .latest_calls
+        .iter()
+        .take(5)
+        .map(|c| CallRow {
+            number: c.number.clone().into(),
+            counter: counter_name(c.counter).into(),
+        })
+        .collect();
+    a.set_calls(ModelRc::new(VecModel::from(calls)));
+    let lines: Vec<LineRow> = b
+        .waiting
+        .iter()
+        .map(|l| LineRow {
+            prefix: l.prefix.clone().into(),
+            name: l.name.vi.clone().into(),
+            waiting: l.waiting.to_string().into(),
+        })
+        .collect();
+    a.set_lines(ModelRc::new(VecModel::from(lines)));
+    // Results waiting for pickup: masked name, code, where to go.
+    let results: Vec<ResultRow> = b
+        .results
+        .iter()
+        .map(|r| ResultRow {
+            name: r.masked_name.clone().unwrap_or_default().into(),
+            code: short_code(&r.code).into(),
+            counter: r
+                .pickup
+                .clone()
+                .or_else(|| r.pickup_counter.map(counter_name))
+                .unwrap_or_else(|| "Trả kết quả".into())
+                .into(),
+        })
+        .collect();
+    a.set_results(ModelRc::new(VecModel::from(results)));
+}

@@ -1,0 +1,643 @@
+//! The kiosk in a window: renders the controller's state into the Slint adapter,
+//! forwards taps and keys to the controller, and carries out its effects — the
+//! hall service over HTTP on a tokio runtime, the printer on a blocking thread —
+//! bringing results back to the UI thread. The UI thread never waits on I/O.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use chrono_tz::Tz;
+use slint::{
+    ComponentHandle, Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel,
+};
+
+use super::controller::{
+    Effect, Kiosk, Lang, Loaded, PrintState, PriorityChoice, Screen as KScreen,
+};
+use crate::ui::{
+    Choice, KioskAdapter, KioskWindow, ProcedureDetail, Screen, ServiceTile, TicketCard,
+};
+use motcua_api::{CounterView, TicketView};
+use motcua_client::HallClient;
+use motcua_core::domain::Localized;
+use motcua_hardware::printer::{EscPosPrinter, Health, TicketPrint, Watcher, layout, raster};
+
+/// What a kiosk needs to know to run.
+pub struct KioskOptions {
+    /// The hall service, e.g. `http://127.0.0.1:8080`.
+    pub server: String,
+    /// A kiosk token for taking tickets.
+    pub token: Option<String>,
+    pub printer: Arc<Mutex<EscPosPrinter>>,
+    /// Where citizens' phones reach the service (for the QR code); default `server`.
+    pub public_url: Option<String>,
+}
+
+struct Ctx {
+    ui: slint::Weak<KioskWindow>,
+    kiosk: RefCell<Kiosk>,
+    client: HallClient,
+    printer: Arc<Mutex<EscPosPrinter>>,
+    rt: tokio::runtime::Handle,
+    public_url: String,
+    tz: RefCell<Tz>,
+    counters: RefCell<Vec<CounterView>>,
+    /// The QR code of the ticket on screen, drawn once per ticket.
+    qr: RefCell<Option<(u64, Image)>>,
+    _watcher: RefCell<Option<Watcher>>,
+    /// Clock, screen timeouts and refreshes, once a second.
+    ticker: slint::Timer,
+}
+
+thread_local! {
+    static CTX: RefCell<Option<Rc<Ctx>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the kiosk's context on the UI thread (no-op once the kiosk is gone).
+fn with_ctx(f: impl FnOnce(&Rc<Ctx>)) {
+    if let Some(ctx) = CTX.with(|c| c.borrow().clone()) {
+        f(&ctx);
+    }
+}
+
+/// Creates the kiosk window, wires it and starts its timers. Call on the UI thread;
+/// `rt` runs the network work. Show the window and run the event loop afterwards.
+pub fn start(
+    opts: KioskOptions,
+    rt: tokio::runtime::Handle,
+) -> Result<KioskWindow, slint::PlatformError> {
+    let ui = KioskWindow::new()?;
+    let public_url = opts
+        .public_url
+        .clone()
+        .unwrap_or_else(|| opts.server.clone());
+    let ctx = Rc::new(Ctx {
+        ui: ui.as_weak(),
+        kiosk: RefCell::new(Kiosk::new("")),
+        client: HallClient::new(&opts.server, opts.token.clone()),
+        printer: opts.printer.clone(),
+        rt,
+        public_url: public_url.trim_end_matches('/').to_owned(),
+        tz: RefCell::new(chrono_tz::Asia::Ho_Chi_Minh),
+        counters: RefCell::new(Vec::new()),
+        qr: RefCell::new(None),
+        _watcher: RefCell::new(None),
+        ticker: slint::Timer::default(),
+    });
+    CTX.with(|c| *c.borrow_mut() = Some(ctx.clone()));
+    wire(&ui);
+    watch_printer(&ctx);
+
+    ctx.ticker
+        .start(slint::TimerMode::Repeated, Duration::from_secs(1), || {
+            with_ctx(|c| {
+                let screen = c.kiosk.borrow().screen;
+                let effects = c.kiosk.borrow_mut().tick(1000);
+                if effects.is_empty() && c.kiosk.borrow().screen == screen {
+                    // A quiet second: only the clock moves, so only the clock is redrawn.
+                    c.render_clock();
+                } else {
+                    c.apply(effects);
+                }
+            })
+        });
+    ctx.apply(vec![Effect::Refresh]);
+    Ok(ui)
+}
+
+fn wire(ui: &KioskWindow) {
+    let a = ui.global::<KioskAdapter>();
+    a.on_choose_service(|code| act(|k| k.choose_service(&code)));
+    a.on_choose_priority(|code| {
+        act(|k| k.choose_priority((!code.is_empty()).then_some(code.as_str())))
+    });
+    a.on_go_home(|| {
+        act(|k| {
+            k.touched();
+            k.go_home();
+            Vec::new()
+        })
+    });
+    a.on_take_return_ticket(|| act(|k| k.take_return_ticket()));
+    a.on_open_lookup(|| {
+        act(|k| {
+            k.open_lookup();
+            Vec::new()
+        })
+    });
+    a.on_key(|text| act(|k| k.key(&text)));
+    a.on_open_procedures(|| {
+        act(|k| {
+            k.open_procedures();
+            Vec::new()
+        })
+    });
+    a.on_pick(|code| {
+        act(|k| {
+            k.pick(&code);
+            Vec::new()
+        })
+    });
+    a.on_back(|| {
+        act(|k| {
+            k.back();
+            Vec::new()
+        })
+    });
+    a.on_set_english(|en| {
+        act(|k| {
+            k.set_lang(if en { Lang::En } else { Lang::Vi });
+            Vec::new()
+        })
+    });
+}
+
+/// A citizen's action: update the controller, carry out its effects, redraw.
+fn act(f: impl FnOnce(&mut Kiosk) -> Vec<Effect>) {
+    with_ctx(|c| {
+        let effects = f(&mut c.kiosk.borrow_mut());
+        c.apply(effects);
+    });
+}
+
+/// Printer health changes, from the watcher thread to the UI thread.
+fn watch_printer(ctx: &Rc<Ctx>) {
+    let (watcher, changes) = Watcher::start(ctx.printer.clone(), Duration::from_secs(15));
+    *ctx._watcher.borrow_mut() = Some(watcher);
+    std::thread::Builder::new()
+        .name("kiosk-printer-news".into())
+        .spawn(move || {
+            for health in changes {
+                if slint::invoke_from_event_loop(move || {
+                    with_ctx(|c| {
+                        let effects = c.kiosk.borrow_mut().printer_changed(health);
+                        c.apply(effects);
+                    })
+                })
+                .is_err()
+                {
+                    return;
+                }
+            }
+        })
+        .expect("a thread can be started");
+}
+
+/// Runs `f` on the UI thread with the context; `false` once the event loop is gone.
+fn back(f: impl FnOnce(&Rc<Ctx>) + Send + 'static) {
+    let _ = slint::invoke_from_event_loop(move || with_ctx(f));
+}
+
+impl Ctx {
+    fn apply(self: &Rc<Self>, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Issue { service, priority } => {
+                    let client = self.client.clone();
+                    self.rt.spawn(async move {
+                        let result = client.issue(&service, priority.as_deref()).await;
+                        back(move |c| {
+                            let effects = c.kiosk.borrow_mut().issued(result);
+                            c.apply(effects);
+                        });
+                    });
+                }
+                Effect::IssueReturn(dossier) => {
+                    let client = self.client.clone();
+                    self.rt.spawn(async move {
+                        let result = client.issue_return(&dossier).await;
+                        back(move |c| {
+                            let effects = c.kiosk.borrow_mut().issued(result);
+                            c.apply(effects);
+                        });
+                    });
+                }
+                Effect::Print(ticket) => self.print(*ticket),
+                Effect::Refresh => {
+                    let client = self.client.clone();
+                    self.rt.spawn(async move {
+                        let loaded = async {
+                            let hall = client.hall().await?;
+                            let services = client.services().await?;
+                            let counters = client.counters().await?;
+                            let procedures = client.procedures().await?;
+                            Ok((hall, services, counters, procedures))
+                        }
+                        .await;
+                        back(move |c| {
+                            let loaded = loaded.map(|(hall, services, counters, procedures)| {
+                                if let Ok(tz) = hall.time_zone.parse::<Tz>() {
+                                    *c.tz.borrow_mut() = tz;
+                                }
+                                *c.counters.borrow_mut() = counters;
+                                let priority_groups = hall
+                                    .priority_groups
+                                    .into_iter()
+                                    .map(|g| PriorityChoice {
+                                        code: g.code,
+                                        name: g.name,
+                                    })
+                                    .collect();
+                                Loaded {
+                                    hall_name: hall.name,
+                                    priority_groups,
+                                    services,
+                                    procedures,
+                                }
+                            });
+                            c.kiosk.borrow_mut().loaded(loaded);
+                            c.render();
+                        });
+                    });
+                }
+                Effect::ReportPrinter(health) => {
+                    let client = self.client.clone();
+                    self.rt.spawn(async move {
+                        if let Err(e) = client.report_printer(health.code()).await {
+                            tracing::warn!(
+                                "kiosk: could not report the printer ({}): {e}",
+                                health.code()
+                            );
+                        }
+                    });
+                }
+                Effect::Lookup { code, id } => {
+                    let client = self.client.clone();
+                    self.rt.spawn(async move {
+                        let result = client.dossier(&code, id.as_deref()).await;
+                        back(move |c| {
+                            c.kiosk.borrow_mut().looked_up_dossier(&code, result);
+                            c.render();
+                        });
+                    });
+                }
+            }
+        }
+        self.render();
+    }
+
+    fn print(self: &Rc<Self>, ticket: TicketView) {
+        let paper = self.ticket_paper(&ticket);
+        let printer = self.printer.clone();
+        self.rt.spawn_blocking(move || {
+            let mut p = printer.lock().unwrap_or_else(|e| e.into_inner());
+            let picture = layout::ticket(&paper, p.width());
+            let result = p.print(&picture).map_err(|e| {
+                tracing::warn!("kiosk: ticket {} not printed: {e}", paper.number);
+                e.health()
+            });
+            back(move |c| {
+                let effects = c.kiosk.borrow_mut().printed(result);
+                c.apply(effects);
+            });
+        });
+    }
+
+    fn local_time(&self) -> chrono::DateTime<Tz> {
+        Utc::now().with_timezone(&*self.tz.borrow())
+    }
+
+    /// What goes on paper: Vietnamese, whatever language the screen is in.
+    fn ticket_paper(&self, t: &TicketView) -> TicketPrint {
+        let k = self.kiosk.borrow();
+        let service = k.services.iter().find(|s| s.code == t.ticket.service);
+        let counters: Vec<String> = self
+            .counters
+            .borrow()
+            .iter()
+            .filter(|c| c.services.contains(&t.ticket.service))
+            .map(|c| c.id.to_string())
+            .collect();
+        let priority = t.ticket.priority.as_ref().map(|code| {
+            k.priority_groups
+                .iter()
+                .find(|g| &g.code == code)
+                .map_or_else(|| code.clone(), |g| g.name.vi.clone())
+        });
+        TicketPrint {
+            hall_name: k.hall_name.clone(),
+            number: t.ticket.number.clone(),
+            service_name: service.map_or_else(|| t.ticket.service.clone(), |s| s.name.vi.clone()),
+            counters: (!counters.is_empty()).then(|| format!("Quầy {}", counters.join(", "))),
+            priority,
+            issued_at: t
+                .ticket
+                .issued_at
+                .with_timezone(&*self.tz.borrow())
+                .format("%H:%M %d/%m/%Y")
+                .to_string(),
+            waiting_ahead: t.waiting_ahead,
+            estimated_wait_minutes: t.estimated_wait_s.map(|s| s.div_ceil(60) as u32),
+            follow_url: Some(self.follow_url(t)),
+            dossier_code: t.ticket.dossier.clone(),
+            footer: "Vui lòng chờ gọi số; quá lượt vui lòng lấy số mới.".into(),
+        }
+    }
+
+    /// The ticket's page for phones; the service's signed path when it gave one.
+    fn follow_url(&self, t: &TicketView) -> String {
+        match &t.follow_path {
+            Some(path) if path.starts_with('/') => format!("{}{path}", self.public_url),
+            _ => format!("{}/t/{}", self.public_url, t.ticket.id),
+        }
+    }
+
+    fn qr_image(&self, t: &TicketView) -> Image {
+        if let Some((id, img)) = &*self.qr.borrow()
+            && *id == t.ticket.id
+        {
+            return img.clone();
+        }
+        let img = raster::qr_code(&self.follow_url(t), 8)
+            .map(to_image)
+            .unwrap_or_default();
+        *self.qr.borrow_mut() = Some((t.ticket.id, img.clone()));
+        img
+    }
+
+    fn render_clock(&self) {
+        let Some(ui) = self.ui.upgrade() else { return };
+        let english = self.kiosk.borrow().lang == Lang::En;
+        let now = self.local_time();
+        let a = ui.global::<KioskAdapter>();
+        a.set_clock(now.format("%H:%M").to_string().into());
+        a.set_date(crate::ui::date_text(english, &now).into());
+    }
+
+    /// Pushes the controller's state into the window.
+    fn render(&self) {
+        let Some(ui) = self.ui.upgrade() else { return };
+        let k = self.kiosk.borrow();
+        let qr = k.issued.as_ref().map(|i| self.qr_image(&i.ticket));
+        render(&ui, &k, self.local_time(), qr);
+    }
+}
+
+/// Shows a kiosk state in a window: every text in the kiosk's language.
+pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option<Image>) {
+    let lang = k.lang;
+    let a = ui.global::<KioskAdapter>();
+    a.set_clock(now.format("%H:%M").to_string().into());
+    a.set_date(crate::ui::date_text(lang == Lang::En, &now).into());
+    a.set_hall_name(k.hall_name.clone().into());
+    // Switching the translation re-evaluates every string on screen: only on a change.
+    let switched = a.get_english() != (lang == Lang::En);
+    a.set_english(lang == Lang::En);
+    a.set_connected(k.connected);
+    a.set_busy(k.busy);
+    a.set_notice(
+        k.notice
+            .as_ref()
+            .map(|n| lang.text(n))
+            .unwrap_or_default()
+            .into(),
+    );
+    a.set_printer_warning(printer_warning(lang, k.printer).into());
+    a.set_screen(match k.screen {
+        KScreen::Home => Screen::Home,
+        KScreen::Priority => Screen::Priority,
+        KScreen::Ticket => Screen::Ticket,
+        KScreen::Lookup => Screen::Lookup,
+        KScreen::Procedures => Screen::Procedures,
+    });
+    render_procedures(&a, k);
+    let tiles: Vec<ServiceTile> = k
+        .services
+        .iter()
+        .map(|s| ServiceTile {
+            code: s.code.clone().into(),
+            name: s.name.vi.clone().into(),
+            subtitle: match lang {
+                Lang::En => s.name.en.clone().unwrap_or_default().into(),
+                Lang::Vi => SharedString::new(),
+            },
+            status: tile_status(lang, s.open, s.load.waiting, s.estimated_wait_s, &s.hours).into(),
+            short_status: if s.open {
+                SharedString::new()
+            } else {
+                lang.pick("Ngoài giờ", "Closed").into()
+            },
+            open: s.open,
+        })
+        .collect();
+    a.set_services(ModelRc::new(VecModel::from(tiles)));
+    let chosen = k
+        .chosen
+        .as_ref()
+        .and_then(|c| k.services.iter().find(|s| &s.code == c));
+    a.set_chosen_service(
+        chosen
+            .map(|s| lang.text(&s.name))
+            .unwrap_or_default()
+            .into(),
+    );
+    let groups: Vec<Choice> = k
+        .priority_groups
+        .iter()
+        .map(|g| Choice {
+            code: g.code.clone().into(),
+            label: lang.text(&g.name).into(),
+        })
+        .collect();
+    a.set_priority_groups(ModelRc::new(VecModel::from(groups)));
+    if let Some(issued) = &k.issued {
+        let t = &issued.ticket;
+        let priority = t.ticket.priority.as_ref().map(|code| {
+            let name = k
+                .priority_groups
+                .iter()
+                .find(|g| &g.code == code)
+                .map_or_else(|| code.clone(), |g| lang.text(&g.name));
+            format!("{} – {name}", lang.pick("Ưu tiên", "Priority"))
+        });
+        a.set_ticket(TicketCard {
+            number: t.ticket.number.clone().into(),
+            service: lang.text(&issued.service_name).into(),
+            priority: priority.unwrap_or_default().into(),
+            ahead: ahead_text(lang, t.waiting_ahead).into(),
+            wait: wait_text(lang, t.estimated_wait_s).into(),
+            print_message: print_text(lang, &issued.print, &t.ticket.number).into(),
+            print_ok: !matches!(issued.print, PrintState::Failed(_)),
+        });
+        a.set_ticket_qr(qr.unwrap_or_default());
+    }
+    a.set_lookup_input(k.lookup_input.clone().into());
+    a.set_lookup_ready(k.lookup_ready.is_some());
+    a.set_lookup_asks_id(k.id_for.is_some());
+    a.set_lookup_id(k.id_digits.clone().into());
+    let boxes: Vec<slint::SharedString> = (0..4)
+        .map(|i| k.id_digits.get(i..=i).unwrap_or("").into())
+        .collect();
+    a.set_lookup_id_boxes(slint::ModelRc::new(slint::VecModel::from(boxes)));
+    a.set_lookup_boxes_full(k.id_digits.len() == 4);
+    a.set_lookup_result(
+        k.lookup_result
+            .as_ref()
+            .map(|r| lang.text(r))
+            .unwrap_or_default()
+            .into(),
+    );
+    if switched && let Err(e) = slint::select_bundled_translation(lang.pick("", "en")) {
+        tracing::warn!("kiosk: cannot switch language: {e}");
+    }
+}
+
+/// The procedures screen's three pages: lines, a line's procedures, one procedure.
+fn render_procedures(a: &KioskAdapter, k: &Kiosk) {
+    let lang = k.lang;
+    a.set_has_procedures(!k.procedures.is_empty());
+    let line_name = |code: &str| {
+        k.services
+            .iter()
+            .find(|s| s.code == code)
+            .map_or_else(|| code.to_owned(), |s| lang.text(&s.name))
+    };
+    let choices: Vec<Choice> = match &k.procedure_line {
+        None => {
+            let mut lines: Vec<&str> = Vec::new();
+            for p in &k.procedures {
+                if !lines.contains(&p.service.as_str()) {
+                    lines.push(&p.service);
+                }
+            }
+            lines
+                .into_iter()
+                .map(|code| Choice {
+                    code: code.into(),
+                    label: line_name(code).into(),
+                })
+                .collect()
+        }
+        Some(line) => k
+            .procedures
+            .iter()
+            .filter(|p| &p.service == line)
+            .map(|p| Choice {
+                code: p.code.clone().into(),
+                label: lang.text(&p.name).into(),
+            })
+            .collect(),
+    };
+    a.set_procedure_choices(ModelRc::new(VecModel::from(choices)));
+    a.set_procedure_page(match (&k.procedure_line, &k.procedure) {
+        (None, _) => 0,
+        (Some(_), None) => 1,
+        (Some(_), Some(_)) => 2,
+    });
+    a.set_procedure_title(
+        k.procedure_line
+            .as_deref()
+            .map(line_name)
+            .unwrap_or_default()
+            .into(),
+    );
+    let chosen = k.procedure.as_ref().and_then(|code| {
+        k.procedures
+            .iter()
+            .find(|p| &p.code == code && Some(&p.service) == k.procedure_line.as_ref())
+    });
+    if let Some(p) = chosen {
+        let documents: Vec<SharedString> =
+            p.documents.iter().map(|d| lang.text(d).into()).collect();
+        a.set_procedure(ProcedureDetail {
+            name: lang.text(&p.name).into(),
+            code: p.code.clone().into(),
+            time: lang.text(&p.processing_time).into(),
+            fee: lang.text(&p.fee).into(),
+            documents: ModelRc::new(VecModel::from(documents)),
+        });
+    }
+}
+
+/// A 1-bit picture (a QR code) as a Slint image.
+pub fn to_image(b: raster::Bitmap) -> Image {
+    let mut buf = SharedPixelBuffer::<Rgb8Pixel>::new(b.width(), b.height());
+    let w = b.width();
+    for (i, px) in buf.make_mut_slice().iter_mut().enumerate() {
+        let (x, y) = (i as u32 % w, i as u32 / w);
+        let v = if b.get(x, y) { 0 } else { 255 };
+        *px = Rgb8Pixel { r: v, g: v, b: v };
+    }
+    Image::from_rgb8(buf)
+}
+
+fn minutes(secs: u64) -> u64 {
+    secs.div_ceil(60).max(1)
+}
+
+pub fn tile_status(
+    lang: Lang,
+    open: bool,
+    waiting: u32,
+    wait_s: Option<u64>,
+    hours: &Localized,
+) -> String {
+    if !open {
+        return match lang {
+            Lang::Vi => format!("Ngoài giờ nhận số\n{}", hours.vi),
+            Lang::En => format!("Closed now\n{}", Lang::En.text(hours)),
+        };
+    }
+    match (waiting, wait_s) {
+        (0, _) => lang.pick("Không phải chờ", "No wait").into(),
+        (n, Some(s)) => match lang {
+            Lang::Vi => format!("{n} người đang chờ\nkhoảng {} phút", minutes(s)),
+            Lang::En => format!("{n} waiting\nabout {} min", minutes(s)),
+        },
+        (n, None) => match lang {
+            Lang::Vi => format!("{n} người đang chờ"),
+            Lang::En => format!("{n} waiting"),
+        },
+    }
+}
+
+fn ahead_text(lang: Lang, ahead: Option<u32>) -> String {
+    match (lang, ahead) {
+        (_, None) => String::new(),
+        (Lang::Vi, Some(0)) => "Ông/bà là người tiếp theo".into(),
+        (Lang::En, Some(0)) => "You are next".into(),
+        (Lang::Vi, Some(n)) => format!("Có {n} người đang chờ trước ông/bà"),
+        (Lang::En, Some(1)) => "1 person ahead of you".into(),
+        (Lang::En, Some(n)) => format!("{n} people ahead of you"),
+    }
+}
+
+fn wait_text(lang: Lang, wait_s: Option<u64>) -> String {
+    match (lang, wait_s) {
+        (_, None) | (_, Some(0)) => String::new(),
+        (Lang::Vi, Some(s)) => format!("Thời gian chờ dự kiến: khoảng {} phút", minutes(s)),
+        (Lang::En, Some(s)) => format!("Expected wait: about {} min", minutes(s)),
+    }
+}
+
+fn print_text(lang: Lang, print: &PrintState, number: &str) -> String {
+    match (lang, print) {
+        (Lang::Vi, PrintState::Printing) => "Đang in phiếu…".into(),
+        (Lang::En, PrintState::Printing) => "Printing your ticket…".into(),
+        (Lang::Vi, PrintState::Printed) => "Xin mời nhận phiếu ở khe bên dưới.".into(),
+        (Lang::En, PrintState::Printed) => "Please take your ticket from the slot below.".into(),
+        (Lang::Vi, PrintState::Failed(h)) => format!(
+            "Máy in {}, chưa in được phiếu. Lượt của ông/bà vẫn được giữ: xin ghi nhớ số {number} hoặc quét mã QR.",
+            h.describe_vi()
+        ),
+        (Lang::En, PrintState::Failed(_)) => format!(
+            "The printer could not print your ticket. Your place is kept: please remember number {number} or scan the QR code."
+        ),
+    }
+}
+
+fn printer_warning(lang: Lang, h: Health) -> String {
+    match h {
+        Health::Ready | Health::Unknown => String::new(),
+        h => match lang {
+            Lang::Vi => format!("Máy in {} – xin báo cán bộ", h.describe_vi()),
+            Lang::En => format!(
+                "Printer: {} – please tell a staff member",
+                h.code().replace('_', " ")
+            ),
+        },
+    }
+}

@@ -1,0 +1,579 @@
+//! What the kiosk does, without a window: which screen shows, what a tap means,
+//! what to ask the hall service and the printer, and what to tell the citizen when
+//! something goes wrong. The window adapter renders this state and forwards taps;
+//! network and printer work happen elsewhere and come back as results.
+
+use motcua_api::{ServiceView, TicketView};
+use motcua_client::ClientError;
+use motcua_core::catalogue::Procedure;
+use motcua_core::domain::Localized;
+use motcua_hardware::printer::Health;
+
+/// How long the ticket stays on screen after printing, in milliseconds.
+pub const TICKET_SCREEN_MS: u64 = 12_000;
+/// Longer when the paper did not come out: the citizen must note the number.
+pub const TICKET_SCREEN_NO_PAPER_MS: u64 = 40_000;
+/// Any screen but home goes back home after this long without a touch.
+pub const IDLE_MS: u64 = 60_000;
+/// How often the lines' state is fetched again.
+pub const REFRESH_MS: u64 = 10_000;
+/// How often the printer's condition is told to the hall service even unchanged, so
+/// a restarted service learns it again.
+pub const REPORT_MS: u64 = 60_000;
+/// Dossier codes are at most this long (see the domain notes: ≤ 40).
+pub const MAX_CODE_LEN: usize = 40;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// Picks the Vietnamese or English text.
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+
+    pub fn text(self, l: &Localized) -> String {
+        match self {
+            Lang::Vi => l.vi.clone(),
+            Lang::En => l.en.clone().unwrap_or_else(|| l.vi.clone()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Home,
+    Priority,
+    Ticket,
+    Lookup,
+    Procedures,
+}
+
+/// What the service tells a kiosk about its hall.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    pub hall_name: String,
+    pub priority_groups: Vec<PriorityChoice>,
+    pub services: Vec<ServiceView>,
+    pub procedures: Vec<Procedure>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrintState {
+    Printing,
+    Printed,
+    /// Not on paper: the citizen keeps the number from the screen.
+    Failed(Health),
+}
+
+/// Work for the outside world.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Issue {
+        service: String,
+        priority: Option<String>,
+    },
+    Print(Box<TicketView>),
+    /// Look a dossier up, with the ID digits when it asked for them.
+    Lookup {
+        code: String,
+        id: Option<String>,
+    },
+    /// A result-return ticket for this dossier.
+    IssueReturn(String),
+    Refresh,
+    /// Tell the hall service how the printer is, so staff see it.
+    ReportPrinter(Health),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PriorityChoice {
+    pub code: String,
+    pub name: Localized,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issued {
+    pub ticket: TicketView,
+    pub service_name: Localized,
+    pub print: PrintState,
+    pub shown_ms: u64,
+}
+
+pub struct Kiosk {
+    pub lang: Lang,
+    pub screen: Screen,
+    pub hall_name: String,
+    pub services: Vec<ServiceView>,
+    pub priority_groups: Vec<PriorityChoice>,
+    /// False after the service failed to answer; true again on its next answer.
+    pub connected: bool,
+    /// A ticket is being asked for: further taps wait.
+    pub busy: bool,
+    pub chosen: Option<String>,
+    pub issued: Option<Issued>,
+    /// A message for the citizen on the home screen (a refusal, the service away).
+    pub notice: Option<Localized>,
+    pub lookup_input: String,
+    pub lookup_result: Option<Localized>,
+    /// The dossier looked up has its result ready: one tap gives a return ticket.
+    pub lookup_ready: Option<String>,
+    /// The dossier asked for the last 4 digits of the citizen's ID card: its code.
+    pub id_for: Option<String>,
+    /// Those digits as typed.
+    pub id_digits: String,
+    pub procedures: Vec<Procedure>,
+    /// On the procedures screen: the line chosen, then the procedure chosen.
+    pub procedure_line: Option<String>,
+    pub procedure: Option<String>,
+    pub printer: Health,
+    idle_ms: u64,
+    since_refresh_ms: u64,
+    since_report_ms: u64,
+}
+
+fn l(vi: impl Into<String>, en: impl Into<String>) -> Localized {
+    Localized {
+        vi: vi.into(),
+        en: Some(en.into()),
+    }
+}
+
+impl Kiosk {
+    pub fn new(hall_name: &str) -> Self {
+        Kiosk {
+            lang: Lang::Vi,
+            screen: Screen::Home,
+            hall_name: hall_name.to_owned(),
+            services: Vec::new(),
+            priority_groups: Vec::new(),
+            connected: true,
+            busy: false,
+            chosen: None,
+            issued: None,
+            notice: None,
+            lookup_input: String::new(),
+            lookup_result: None,
+            lookup_ready: None,
+            id_for: None,
+            id_digits: String::new(),
+            procedures: Vec::new(),
+            procedure_line: None,
+            procedure: None,
+            printer: Health::Unknown,
+            idle_ms: 0,
+            since_refresh_ms: 0,
+            since_report_ms: 0,
+        }
+    }
+
+    /// A touch or a key: the citizen is still here.
+    pub fn touched(&mut self) {
+        self.idle_ms = 0;
+    }
+
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.touched();
+        self.lang = lang;
+    }
+
+    pub fn go_home(&mut self) {
+        self.screen = Screen::Home;
+        self.chosen = None;
+        self.issued = None;
+        self.lookup_input.clear();
+        self.lookup_result = None;
+        self.lookup_ready = None;
+        self.id_for = None;
+        self.id_digits.clear();
+        self.procedure_line = None;
+        self.procedure = None;
+    }
+
+    /// The hall and its lines as the service last told them.
+    pub fn loaded(&mut self, result: Result<Loaded, ClientError>) {
+        match result {
+            Ok(l) => {
+                self.hall_name = l.hall_name;
+                self.priority_groups = l.priority_groups;
+                self.services = l.services;
+                self.procedures = l.procedures;
+                self.reconnected();
+            }
+            Err(e) => self.lost(&e),
+        }
+    }
+
+    pub fn open_procedures(&mut self) {
+        self.touched();
+        if self.screen == Screen::Home && !self.procedures.is_empty() {
+            self.screen = Screen::Procedures;
+            self.procedure_line = None;
+            self.procedure = None;
+        }
+    }
+
+    /// A tap on the procedures screen: a line, then one of its procedures.
+    pub fn pick(&mut self, code: &str) {
+        self.touched();
+        if self.screen != Screen::Procedures {
+            return;
+        }
+        match &self.procedure_line {
+            None if self.procedures.iter().any(|p| p.service == code) => {
+                self.procedure_line = Some(code.to_owned())
+            }
+            Some(line)
+                if self
+                    .procedures
+                    .iter()
+                    .any(|p| &p.service == line && p.code == code) =>
+            {
+                self.procedure = Some(code.to_owned());
+            }
+            _ => {}
+        }
+    }
+
+    /// One step back on the procedures screen; from its first page, home.
+    pub fn back(&mut self) {
+        self.touched();
+        if self.procedure.take().is_none() && self.procedure_line.take().is_none() {
+            self.go_home();
+        }
+    }
+
+    fn reconnected(&mut self) {
+        if !self.connected {
+            self.notice = None;
+        }
+        self.connected = true;
+    }
+
+    fn lost(&mut self, e: &ClientError) {
+        tracing::warn!("kiosk: {e}");
+        self.connected = false;
+        self.notice = Some(l(
+            "Hệ thống tạm thời chưa cấp được số. Xin ông/bà vui lòng chờ ít phút hoặc hỏi cán bộ hướng dẫn.",
+            "Tickets cannot be issued right now. Please wait a few minutes or ask a staff member.",
+        ));
+    }
+
+    /// A tap on a line's button.
+    pub fn choose_service(&mut self, code: &str) -> Vec<Effect> {
+        self.touched();
+        if self.busy || self.screen != Screen::Home {
+            return Vec::new();
+        }
+        let Some(service) = self.services.iter().find(|s| s.code == code) else {
+            return Vec::new();
+        };
+        if !service.open {
+            self.notice = Some(l(
+                format!(
+                    "Lĩnh vực {} hiện chưa nhận số. Giờ nhận số: {}.",
+                    service.name.vi, service.hours.vi
+                ),
+                format!(
+                    "{} is not giving tickets now. Hours: {}.",
+                    Lang::En.text(&service.name),
+                    Lang::En.text(&service.hours)
+                ),
+            ));
+            return Vec::new();
+        }
+        self.notice = None;
+        self.chosen = Some(code.to_owned());
+        if self.priority_groups.is_empty() {
+            return self.issue(None);
+        }
+        self.screen = Screen::Priority;
+        Vec::new()
+    }
+
+    /// The answer on the priority screen: a group, or none (an ordinary ticket).
+    pub fn choose_priority(&mut self, group: Option<&str>) -> Vec<Effect> {
+        self.touched();
+        if self.busy || self.screen != Screen::Priority {
+            return Vec::new();
+        }
+        self.issue(group.filter(|g| self.priority_groups.iter().any(|p| p.code == *g)))
+    }
+
+    fn issue(&mut self, priority: Option<&str>) -> Vec<Effect> {
+        let Some(service) = self.chosen.clone() else {
+            return Vec::new();
+        };
+        self.busy = true;
+        vec![Effect::Issue {
+            service,
+            priority: priority.map(str::to_owned),
+        }]
+    }
+
+    /// The service's answer to a ticket request.
+    pub fn issued(&mut self, result: Result<TicketView, ClientError>) -> Vec<Effect> {
+        self.busy = false;
+        match result {
+            Ok(ticket) => {
+                self.reconnected();
+                let service_name = self
+                    .services
+                    .iter()
+                    .find(|s| s.code == ticket.ticket.service)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| {
+                        l(ticket.ticket.service.clone(), ticket.ticket.service.clone())
+                    });
+                self.issued = Some(Issued {
+                    ticket: ticket.clone(),
+                    service_name,
+                    print: PrintState::Printing,
+                    shown_ms: 0,
+                });
+                self.screen = Screen::Ticket;
+                vec![Effect::Print(Box::new(ticket)), Effect::Refresh]
+            }
+            Err(ClientError::Refused {
+                citizen_message,
+                message,
+                ..
+            }) => {
+                self.go_home();
+                self.notice = Some(citizen_message.unwrap_or_else(|| {
+                    tracing::warn!("kiosk: ticket refused: {message}");
+                    l(
+                        "Chưa cấp được số. Xin vui lòng hỏi cán bộ hướng dẫn.",
+                        "No ticket could be given. Please ask a staff member.",
+                    )
+                }));
+                vec![Effect::Refresh]
+            }
+            Err(e) => {
+                self.go_home();
+                self.lost(&e);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The printer's answer for the ticket on screen.
+    pub fn printed(&mut self, result: Result<Health, Health>) -> Vec<Effect> {
+        let (health, print) = match result {
+            Ok(h) => (h, PrintState::Printed),
+            Err(h) => (h, PrintState::Failed(h)),
+        };
+        if let Some(issued) = &mut self.issued {
+            issued.print = print;
+        }
+        self.printer_changed(health)
+    }
+
+    /// News about the printer (from the watcher or a print): staff hear of changes.
+    pub fn printer_changed(&mut self, health: Health) -> Vec<Effect> {
+        if health == self.printer {
+            return Vec::new();
+        }
+        self.printer = health;
+        self.since_report_ms = 0;
+        vec![Effect::ReportPrinter(health)]
+    }
+
+    pub fn open_lookup(&mut self) {
+        self.touched();
+        if self.screen == Screen::Home {
+            self.screen = Screen::Lookup;
+            self.lookup_input.clear();
+            self.lookup_result = None;
+            self.lookup_ready = None;
+            self.id_for = None;
+            self.id_digits.clear();
+        }
+    }
+
+    /// Keys from the on-screen keypad or a barcode scanner (which types, then Enter).
+    /// On the home screen, typing starts a lookup: a scanned receipt just works.
+    pub fn key(&mut self, text: &str) -> Vec<Effect> {
+        self.touched();
+        if !matches!(self.screen, Screen::Home | Screen::Lookup) {
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        for c in text.chars() {
+            if self.screen == Screen::Lookup
+                && let Some(code) = &self.id_for
+            {
+                match c {
+                    '0'..='9' if self.id_digits.len() < 4 => self.id_digits.push(c),
+                    '0'..='9' => {}
+                    '\n' | '\r' if self.id_digits.len() == 4 => {
+                        effects.push(Effect::Lookup {
+                            code: code.clone(),
+                            id: Some(self.id_digits.clone()),
+                        });
+                    }
+                    '\n' | '\r' => {}
+                    '\u{8}' | '\u{7f}' if !self.id_digits.is_empty() => {
+                        self.id_digits.pop();
+                    }
+                    // Nothing to delete: back to the code, to correct it.
+                    '\u{8}' | '\u{7f}' => {
+                        self.id_for = None;
+                        self.lookup_result = None;
+                    }
+                    // A letter, a dot or a dash: a new receipt is being scanned, and
+                    // the digits so far were the start of its code.
+                    c if c.is_ascii_alphanumeric() || c == '.' || c == '-' => {
+                        self.lookup_input = std::mem::take(&mut self.id_digits);
+                        self.lookup_input.push(c.to_ascii_uppercase());
+                        self.id_for = None;
+                        self.lookup_result = None;
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '\n' | '\r' if !self.lookup_input.is_empty() => {
+                    self.screen = Screen::Lookup;
+                    self.lookup_result = None;
+                    self.lookup_ready = None;
+                    effects.push(Effect::Lookup {
+                        code: self.lookup_input.clone(),
+                        id: None,
+                    });
+                }
+                '\u{8}' | '\u{7f}' => {
+                    self.lookup_input.pop();
+                    // A changed code is not the dossier whose result was offered.
+                    self.lookup_ready = None;
+                }
+                c if (c.is_ascii_alphanumeric() || c == '.' || c == '-')
+                    && self.lookup_input.len() < MAX_CODE_LEN =>
+                {
+                    if self.screen == Screen::Home {
+                        self.screen = Screen::Lookup;
+                        self.lookup_result = None;
+                    }
+                    self.lookup_ready = None;
+                    self.lookup_input.push(c.to_ascii_uppercase());
+                }
+                _ => {}
+            }
+        }
+        effects
+    }
+
+    /// The answer to a dossier lookup, with whether its result waits for pickup.
+    pub fn looked_up_dossier(
+        &mut self,
+        code: &str,
+        result: Result<motcua_api::DossierLookup, ClientError>,
+    ) {
+        self.lookup_ready = match &result {
+            Ok(d) if d.ready() => Some(if d.code.is_empty() {
+                code.to_owned()
+            } else {
+                d.code.clone()
+            }),
+            _ => None,
+        };
+        // The dossier wants the ID digits (asked for, or given wrong): the keypad
+        // now types them. Anything else ends that.
+        self.id_digits.clear();
+        self.id_for = match &result {
+            Err(ClientError::Refused { code: why, .. })
+                if why == "id_required" || why == "id_mismatch" =>
+            {
+                Some(code.to_owned())
+            }
+            _ => None,
+        };
+        self.looked_up(code, result.map(|d| d.status_text));
+    }
+
+    /// A tap on "Lấy số nhận kết quả" after a lookup found the result ready.
+    pub fn take_return_ticket(&mut self) -> Vec<Effect> {
+        self.touched();
+        if self.busy || self.screen != Screen::Lookup {
+            return Vec::new();
+        }
+        let Some(code) = self.lookup_ready.clone() else {
+            return Vec::new();
+        };
+        self.busy = true;
+        vec![Effect::IssueReturn(code)]
+    }
+
+    /// The answer to a dossier lookup: its status in plain words, or why there is none.
+    pub fn looked_up(&mut self, code: &str, result: Result<Localized, ClientError>) {
+        self.lookup_result = Some(match result {
+            Ok(status) => {
+                self.reconnected();
+                status
+            }
+            Err(ClientError::Refused { status: 404, .. }) => {
+                self.reconnected();
+                l(
+                    format!(
+                        "Không tìm thấy hồ sơ {code}. Xin kiểm tra lại mã trên giấy hẹn hoặc hỏi cán bộ tại quầy."
+                    ),
+                    format!(
+                        "No dossier {code} was found. Please check the code on your receipt or ask at a counter."
+                    ),
+                )
+            }
+            Err(ClientError::Refused {
+                citizen_message: Some(m),
+                ..
+            }) => m,
+            Err(e) => {
+                self.lost(&e);
+                l(
+                    "Hệ thống tra cứu tạm thời không trả lời. Xin thử lại sau ít phút hoặc hỏi cán bộ.",
+                    "The lookup is not answering right now. Please try again in a few minutes or ask a staff member.",
+                )
+            }
+        });
+    }
+
+    /// Time passes: screens time out, and the lines' state is refreshed now and then.
+    pub fn tick(&mut self, elapsed_ms: u64) -> Vec<Effect> {
+        self.idle_ms += elapsed_ms;
+        self.since_refresh_ms += elapsed_ms;
+        self.since_report_ms += elapsed_ms;
+        let mut effects = Vec::new();
+        if self.since_report_ms >= REPORT_MS {
+            self.since_report_ms = 0;
+            effects.push(Effect::ReportPrinter(self.printer));
+        }
+        if let Some(issued) = &mut self.issued {
+            issued.shown_ms += elapsed_ms;
+            let limit = match issued.print {
+                PrintState::Failed(_) => TICKET_SCREEN_NO_PAPER_MS,
+                _ => TICKET_SCREEN_MS,
+            };
+            if issued.shown_ms >= limit && issued.print != PrintState::Printing {
+                self.go_home();
+            }
+        }
+        if self.screen != Screen::Home
+            && self.screen != Screen::Ticket
+            && self.idle_ms >= IDLE_MS
+            && !self.busy
+        {
+            self.go_home();
+        }
+        if self.since_refresh_ms >= REFRESH_MS {
+            self.since_refresh_ms = 0;
+            effects.push(Effect::Refresh);
+        }
+        effects
+    }
+}

@@ -1,0 +1,84 @@
+//! The citizen kiosk: a touchscreen that gives queue tickets, prints them, and looks
+//! up dossiers. `controller` holds the logic; `app` runs it in a Slint window.
+
+pub mod app;
+pub mod controller;
+
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use motcua_hardware::printer::{EscPosPrinter, PrinterSpec, layout, paper_dots};
+use slint::ComponentHandle;
+
+use crate::ui::KioskWindow;
+
+/// `motcua kiosk`: the kiosk until the window closes or `stop` resolves.
+pub fn run(
+    opts: app::KioskOptions,
+    fullscreen: bool,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    if opts.token.is_none() {
+        tracing::warn!("no --token: the hall service will refuse to give tickets");
+    }
+    let window = open_window(opts, runtime.handle().clone(), fullscreen)
+        .context("cannot open the kiosk window")?;
+    crate::quit_on(&runtime, stop);
+    slint::run_event_loop_until_quit().context("the kiosk window failed")?;
+    drop(window);
+    Ok(())
+}
+
+/// Starts the kiosk on `rt` and shows its window.
+pub fn open_window(
+    opts: app::KioskOptions,
+    rt: tokio::runtime::Handle,
+    fullscreen: bool,
+) -> Result<KioskWindow> {
+    let window = app::start(opts, rt)?;
+    window.window().set_fullscreen(fullscreen);
+    window.show()?;
+    Ok(window)
+}
+
+/// Opens the printer a spec names (`usb:…`, `tcp:…`, `sim:DIR`), for `paper_mm` paper.
+pub fn open_printer(spec: &str, paper_mm: u32) -> Result<Arc<Mutex<EscPosPrinter>>> {
+    let spec: PrinterSpec = spec.parse().map_err(anyhow::Error::msg)?;
+    let width = paper_dots(paper_mm).map_err(anyhow::Error::msg)?;
+    let printer = EscPosPrinter::open(&spec, width)
+        .with_context(|| format!("cannot open printer {spec:?}"))?;
+    Ok(Arc::new(Mutex::new(printer)))
+}
+
+/// `motcua print-test`: prints a sample ticket (or receipt) and says how the printer is.
+pub fn print_test(spec: &str, paper_mm: u32, receipt: bool) -> Result<()> {
+    let shared = open_printer(spec, paper_mm)?;
+    let mut printer = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let width = printer.width();
+    println!(
+        "printer {}: {}",
+        printer.describe(),
+        printer.health().describe_vi()
+    );
+    let picture = if receipt {
+        layout::receipt(&layout::sample_receipt(), width)
+    } else {
+        layout::ticket(&layout::sample_ticket(), width)
+    };
+    let health = printer
+        .print(&picture)
+        .context("the sample did not print")?;
+    println!(
+        "printed a {} mm sample; printer now: {}",
+        paper_mm,
+        health.describe_vi()
+    );
+    if let Ok(PrinterSpec::Sim(Some(dir))) = spec.parse::<PrinterSpec>() {
+        println!("the simulated paper is in {}", dir.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,589 @@
+//! The hall's configuration: one TOML file with the hall, its services (lines),
+//! counters, priority groups, device tokens, dossiers, ratings, the province's system
+//! and the message gateway. The layout sections are read by the core
+//! (`motcua_core::layout`); the rest here, one check per section. Without a file the
+//! service runs the built-in sample hall (the documented sample config, open at all
+//! hours).
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use motcua_core::catalogue::{self, CatalogueError, Procedure};
+use motcua_core::domain::CounterId;
+use motcua_core::layout::{
+    FileCounter, FileHall, FilePriorityGroup, FileService, Layout, SAMPLE_CONFIG,
+};
+use motcua_core::message::Messages;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML for motcua: {message}")]
+    Parse { path: String, message: String },
+    #[error("config file {path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// Everything the hall service needs to know about its hall.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// What the queue engine knows: the hall, its lines, counters, priority groups.
+    pub layout: Arc<Layout>,
+    pub tokens: Vec<Token>,
+    /// Procedures citizens can browse at the kiosk (empty: the kiosk offers none).
+    pub procedures: Vec<Procedure>,
+    /// How the hall handles dossiers and their results.
+    pub dossiers: Dossiers,
+    /// What a citizen who was not satisfied may say why.
+    pub ratings: Ratings,
+    /// The province's one-stop system, when the hall pulls dossier status from it.
+    pub upstream: Option<Upstream>,
+    /// The SMS/Zalo gateway that tells citizens their result is ready.
+    pub notify: Option<Notify>,
+}
+
+/// `[ratings]`: the reasons offered to a citizen who taps "Không hài lòng".
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ratings {
+    /// Short words, one tap each (at most 6; none = no question).
+    #[serde(default = "default_reasons")]
+    pub reasons: Vec<String>,
+}
+
+impl Default for Ratings {
+    fn default() -> Self {
+        Ratings {
+            reasons: default_reasons(),
+        }
+    }
+}
+
+fn default_reasons() -> Vec<String> {
+    [
+        "Chờ lâu",
+        "Thái độ cán bộ",
+        "Hướng dẫn chưa rõ",
+        "Giấy tờ, thủ tục phức tạp",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Longest rating reason, in characters (it is a button's label).
+pub const MAX_REASON_CHARS: usize = 40;
+
+/// `[dossiers]`: results and personal data.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dossiers {
+    /// The line that gives result-return tickets ("Trả kết quả").
+    #[serde(default)]
+    pub return_service: Option<String>,
+    /// Erase a dossier's citizen name and phone this many days after it is returned
+    /// or cancelled (Law 91/2025 and Decree 356/2025 on personal data, which replaced
+    /// Decree 13/2023: keep personal data no longer than its purpose).
+    #[serde(default = "default_personal_data_days")]
+    pub personal_data_days: u32,
+    /// The display repeats "results are ready" this often while any wait for pickup.
+    #[serde(default = "default_announce_minutes")]
+    pub announce_every_minutes: u32,
+    /// …and says it for one dossier at most this many times.
+    #[serde(default = "default_announce_times")]
+    pub announce_times: u32,
+}
+
+impl Default for Dossiers {
+    fn default() -> Self {
+        Dossiers {
+            return_service: None,
+            personal_data_days: default_personal_data_days(),
+            announce_every_minutes: default_announce_minutes(),
+            announce_times: default_announce_times(),
+        }
+    }
+}
+
+fn default_personal_data_days() -> u32 {
+    30
+}
+fn default_announce_minutes() -> u32 {
+    10
+}
+fn default_announce_times() -> u32 {
+    3
+}
+
+/// `[upstream]`: where and how to pull dossier status changes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    /// e.g. `https://motcua.example.gov.vn/api`; changes are read from `{base_url}{changes_path}`.
+    pub base_url: String,
+    #[serde(default = "default_changes_path")]
+    pub changes_path: String,
+    /// The header that carries the credential, e.g. `Authorization`.
+    #[serde(default)]
+    pub auth_header: Option<String>,
+    /// The environment variable holding that header's value (kept out of the file).
+    #[serde(default)]
+    pub auth_env: Option<String>,
+    #[serde(default = "default_interval")]
+    pub interval_seconds: u64,
+    /// How long one request may take before it counts as failed.
+    #[serde(default = "default_upstream_timeout")]
+    pub timeout_seconds: u64,
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// Where each field is in an item (dotted paths); defaults are the proposed shape.
+    #[serde(default)]
+    pub fields: UpstreamFields,
+}
+
+fn default_changes_path() -> String {
+    "/changes".into()
+}
+fn default_interval() -> u64 {
+    60
+}
+fn default_upstream_timeout() -> u64 {
+    20
+}
+fn default_page_size() -> u32 {
+    200
+}
+
+/// Dotted paths into the upstream's JSON, so a province can map its own names.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpstreamFields {
+    pub items: String,
+    pub cursor: String,
+    pub code: String,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub citizen_name: String,
+    pub phone: String,
+    pub consent: String,
+    pub received_at: String,
+    pub due_at: String,
+    pub status: String,
+    pub pickup: String,
+    pub pickup_counter: String,
+    pub apology_new_due: String,
+    pub apology_reason: String,
+    /// The citizen's ID number: only a keyed hash of its last 4 digits is kept, as
+    /// the public lookup's second factor.
+    pub id_number: String,
+}
+
+impl Default for UpstreamFields {
+    fn default() -> Self {
+        let s = |v: &str| v.to_owned();
+        UpstreamFields {
+            items: s("items"),
+            cursor: s("cursor"),
+            code: s("ma_ho_so"),
+            procedure_code: s("ma_tthc"),
+            procedure_name: s("ten_tthc"),
+            citizen_name: s("chu_ho_so.ho_ten"),
+            phone: s("chu_ho_so.so_dien_thoai"),
+            consent: s("chu_ho_so.dong_y_nhan_tin"),
+            received_at: s("ngay_tiep_nhan"),
+            due_at: s("ngay_hen_tra"),
+            status: s("trang_thai"),
+            pickup: s("noi_tra_ket_qua.quay"),
+            pickup_counter: s("noi_tra_ket_qua.so_quay"),
+            apology_new_due: s("xin_loi.ngay_hen_moi"),
+            apology_reason: s("xin_loi.ly_do"),
+            id_number: s("chu_ho_so.so_giay_to"),
+        }
+    }
+}
+
+/// `[notify]`: an HTTP webhook of an SMS or Zalo gateway, and the messages it carries.
+#[derive(Clone, Debug)]
+pub struct Notify {
+    pub webhook_url: String,
+    pub auth_header: Option<String>,
+    pub auth_env: Option<String>,
+    /// The first retry waits this long; each next one twice as long, up to an hour.
+    pub retry_seconds: u64,
+    /// What is said, and when.
+    pub messages: Messages,
+}
+
+/// `[notify]` as written: the gateway's fields, the rest are the messages'.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileNotify {
+    webhook_url: String,
+    #[serde(default)]
+    auth_header: Option<String>,
+    #[serde(default)]
+    auth_env: Option<String>,
+    #[serde(default = "default_retry")]
+    retry_seconds: u64,
+    #[serde(default)]
+    template: Option<String>,
+    #[serde(default)]
+    plain_ascii: Option<bool>,
+    #[serde(default)]
+    templates: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    due_soon_hours: Option<u32>,
+    #[serde(default)]
+    send_hours: Option<[u32; 2]>,
+}
+
+fn default_retry() -> u64 {
+    10
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Kiosk,
+    Counter,
+    Display,
+}
+
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub token: String,
+    pub role: Role,
+    pub name: String,
+    /// For counter tokens: the one counter it may act on.
+    pub counter: Option<CounterId>,
+}
+
+// ---- the file format -------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    hall: FileHall,
+    #[serde(default)]
+    services: Vec<FileService>,
+    #[serde(default)]
+    counters: Vec<FileCounter>,
+    #[serde(default)]
+    priority_groups: Vec<FilePriorityGroup>,
+    #[serde(default)]
+    tokens: Vec<FileToken>,
+    #[serde(default)]
+    dossiers: Dossiers,
+    #[serde(default)]
+    ratings: Ratings,
+    upstream: Option<Upstream>,
+    notify: Option<FileNotify>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileToken {
+    token: String,
+    role: String,
+    name: Option<String>,
+    counter: Option<CounterId>,
+}
+
+impl Config {
+    /// Reads and validates a config file, and the procedure catalogue it names.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let file = parse_file(&text, &shown)?;
+        let catalogue = file.hall.catalogue.clone();
+        let mut config = validate(file).map_err(|message| ConfigError::Invalid {
+            path: shown.clone(),
+            message,
+        })?;
+        if let Some(catalogue) = catalogue {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            config.procedures = load_catalogue(&dir.join(catalogue), &config.layout)?;
+        }
+        Ok(config)
+    }
+
+    /// The built-in sample hall, open at all hours so it can be tried any time.
+    pub fn sample() -> Config {
+        let mut config =
+            Config::parse(SAMPLE_CONFIG, "(built-in sample)").expect("the sample config is valid");
+        config.layout = Arc::new(Layout::sample());
+        config.tokens.clear();
+        config.procedures = catalogue::parse(catalogue::SAMPLE_CATALOGUE, &config.layout)
+            .expect("the sample catalogue fits the sample hall");
+        config
+    }
+
+    pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+        validate(parse_file(text, path)?).map_err(|message| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        })
+    }
+}
+
+fn parse_file(text: &str, path: &str) -> Result<File, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// Reads the catalogue file a config names (relative to the config's directory).
+pub fn load_catalogue(file: &Path, layout: &Layout) -> Result<Vec<Procedure>, ConfigError> {
+    let path = file.display().to_string();
+    let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    catalogue::parse(&text, layout).map_err(|e| match e {
+        CatalogueError::Syntax(message) => ConfigError::Parse { path, message },
+        CatalogueError::Invalid(message) => ConfigError::Invalid { path, message },
+    })
+}
+
+fn validate(file: File) -> Result<Config, String> {
+    let layout = Layout::from_sections(
+        file.hall,
+        file.services,
+        file.counters,
+        file.priority_groups,
+    )?;
+    check_printers(&layout)?;
+    let tokens = check_tokens(file.tokens, &layout)?;
+    let ratings = check_ratings(file.ratings)?;
+    let dossiers = check_dossiers(file.dossiers, &layout)?;
+    let upstream = file.upstream.map(check_upstream).transpose()?;
+    let notify = file.notify.map(check_notify).transpose()?;
+    Ok(Config {
+        layout: Arc::new(layout),
+        tokens,
+        procedures: Vec::new(),
+        dossiers,
+        ratings,
+        upstream,
+        notify,
+    })
+}
+
+/// Each counter's receipt printer: a spec the service can open, paper it can print on.
+fn check_printers(layout: &Layout) -> Result<(), String> {
+    for (i, c) in layout.counters.iter().enumerate() {
+        let at = format!("counters[{i}]");
+        if let Some(spec) = &c.printer {
+            spec.parse::<motcua_hardware::printer::PrinterSpec>()
+                .map_err(|e| format!("{at}.printer {spec:?}: {e}"))?;
+        }
+        motcua_hardware::printer::paper_dots(c.paper_mm)
+            .map_err(|e| format!("{at}.paper {}: {e}", c.paper_mm))?;
+    }
+    Ok(())
+}
+
+fn check_tokens(list: Vec<FileToken>, layout: &Layout) -> Result<Vec<Token>, String> {
+    let mut seen = HashSet::new();
+    let mut tokens = Vec::new();
+    for (i, t) in list.into_iter().enumerate() {
+        let at = format!("tokens[{i}]");
+        if t.token.len() < 8 || t.token.chars().any(|c| c.is_whitespace()) {
+            return Err(format!(
+                "{at}.token must be at least 8 characters with no spaces"
+            ));
+        }
+        if !seen.insert(t.token.clone()) {
+            return Err(format!("{at}.token is used twice"));
+        }
+        let role = match t.role.as_str() {
+            "admin" => Role::Admin,
+            "kiosk" => Role::Kiosk,
+            "counter" => Role::Counter,
+            "display" => Role::Display,
+            other => {
+                return Err(format!(
+                    "{at}.role {other:?}: use \"admin\", \"kiosk\", \"counter\" or \"display\""
+                ));
+            }
+        };
+        match (role, t.counter) {
+            (Role::Counter, None) => {
+                return Err(format!("{at}: a counter token needs `counter = N`"));
+            }
+            (Role::Counter, Some(id)) if layout.counter(id).is_none() => {
+                return Err(format!("{at}.counter {id} is not a configured counter"));
+            }
+            (Role::Counter, _) | (_, None) => {}
+            (_, Some(_)) => {
+                return Err(format!("{at}: only counter tokens take `counter`"));
+            }
+        }
+        tokens.push(Token {
+            // Staff read this name on the counter page; the board shows a device's.
+            name: t.name.unwrap_or_else(|| match (role, t.counter) {
+                (Role::Counter, Some(id)) => format!("Cán bộ quầy {id}"),
+                (Role::Admin, _) => "Quản trị".to_owned(),
+                (Role::Kiosk, _) => format!("Kiosk {}", i + 1),
+                _ => format!("Màn hình {}", i + 1),
+            }),
+            token: t.token,
+            role,
+            counter: t.counter,
+        });
+    }
+    Ok(tokens)
+}
+
+fn check_ratings(mut ratings: Ratings) -> Result<Ratings, String> {
+    for r in &mut ratings.reasons {
+        *r = r.trim().to_owned();
+        if r.is_empty() || r.chars().count() > MAX_REASON_CHARS {
+            return Err(format!(
+                "ratings.reasons: {r:?} must be 1 to {MAX_REASON_CHARS} characters"
+            ));
+        }
+    }
+    if ratings.reasons.len() > 6 {
+        return Err("ratings.reasons: at most 6 (each is a button)".into());
+    }
+    Ok(ratings)
+}
+
+fn check_dossiers(dossiers: Dossiers, layout: &Layout) -> Result<Dossiers, String> {
+    if let Some(code) = &dossiers.return_service
+        && layout.service(code).is_none()
+    {
+        return Err(format!(
+            "dossiers.return_service {code:?} is not one of the [[services]]"
+        ));
+    }
+    if dossiers.announce_every_minutes == 0 {
+        return Err("dossiers.announce_every_minutes must be at least 1".into());
+    }
+    Ok(dossiers)
+}
+
+fn check_upstream(u: Upstream) -> Result<Upstream, String> {
+    check_url(&u.base_url, "upstream.base_url")?;
+    if u.interval_seconds < 1 {
+        return Err(
+            "upstream.interval_seconds must be at least 1: never flood the province's system"
+                .into(),
+        );
+    }
+    if !(1..=300).contains(&u.timeout_seconds) {
+        return Err("upstream.timeout_seconds must be 1 to 300".into());
+    }
+    if !(1..=1000).contains(&u.page_size) {
+        return Err("upstream.page_size must be 1 to 1000".into());
+    }
+    Ok(u)
+}
+
+fn check_notify(n: FileNotify) -> Result<Notify, String> {
+    check_url(&n.webhook_url, "notify.webhook_url")?;
+    if !(1..=3600).contains(&n.retry_seconds) {
+        return Err("notify.retry_seconds must be 1 to 3600".into());
+    }
+    let mut messages = Messages::default();
+    if let Some(t) = n.template {
+        messages.template = t;
+    }
+    if let Some(p) = n.plain_ascii {
+        messages.plain_ascii = p;
+    }
+    if let Some(h) = n.due_soon_hours {
+        messages.due_soon_hours = h;
+    }
+    if let Some(h) = n.send_hours {
+        messages.send_hours = h;
+    }
+    messages.templates = n.templates;
+    messages.check("notify")?;
+    Ok(Notify {
+        webhook_url: n.webhook_url,
+        auth_header: n.auth_header,
+        auth_env: n.auth_env,
+        retry_seconds: n.retry_seconds,
+        messages,
+    })
+}
+
+fn check_url(url: &str, at: &str) -> Result<(), String> {
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        _ => Err(format!("{at} {url:?} is not an http(s) address")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_config_is_valid_and_describes_every_section() {
+        let c = Config::parse(SAMPLE_CONFIG, "sample").unwrap();
+        assert!(c.layout.services.len() >= 6);
+        assert!(
+            !c.tokens.is_empty(),
+            "the sample shows how tokens are written"
+        );
+        assert!(c.dossiers.return_service.is_some());
+        assert!(!c.ratings.reasons.is_empty());
+    }
+
+    #[test]
+    fn built_in_hall_is_the_sample_layout_without_tokens() {
+        let c = Config::sample();
+        assert!(c.layout.services.iter().all(|s| s.hours.is_always()));
+        assert!(
+            c.tokens.is_empty(),
+            "the built-in hall must not carry known tokens"
+        );
+        assert!(!c.procedures.is_empty(), "the sample catalogue is built in");
+    }
+
+    fn invalid(text: &str) -> String {
+        match Config::parse(text, "test.toml") {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("accepted: {text}"),
+        }
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let base = "[hall]\nname = \"X\"\n";
+        let svc = "[[services]]\ncode = \"HT\"\nprefix = \"A\"\nname = { vi = \"Hộ tịch\" }\n";
+        assert!(invalid(base).contains("no [[services]]"));
+        assert!(invalid(&format!("{base}{svc}{svc}")).contains("used twice"));
+        assert!(
+            invalid(&format!(
+                "{base}{svc}[[counters]]\nid = 1\nservices = [\"XX\"]\n"
+            ))
+            .contains("\"XX\", which is not a service code")
+        );
+        assert!(
+            invalid(&format!("{base}sessions = [\"7h30-11h\"]\n{svc}")).contains("HH:MM-HH:MM")
+        );
+        assert!(invalid("[hall]\nname = \"X\"\ntime_zone = \"Hanoi\"\n").contains("IANA"));
+        assert!(invalid(&format!("{base}colour = 1\n{svc}")).contains("colour"));
+        assert!(
+            invalid(&format!(
+                "{base}{svc}[[tokens]]\ntoken = \"abcdefgh\"\nrole = \"counter\"\n"
+            ))
+            .contains("needs `counter = N`")
+        );
+    }
+}

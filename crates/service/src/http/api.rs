@@ -1,0 +1,419 @@
+//! The JSON API: what kiosks, displays, counter tools and a province's systems
+//! read and ask. Views are built from the queue in one read, so they agree.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use motcua_api::{
+    Board, CounterResult, CounterView, DeviceReport, HallView, Health, IssueRequest,
+    PRINTER_CONDITIONS, ServiceView, StoredEvent, TicketView, TransferRequest, board, counter_view,
+    counter_views, service_views,
+};
+use motcua_core::catalogue::Procedure;
+use motcua_core::domain::{CounterId, DeviceStatus, TicketId};
+use motcua_core::queue::{Command, EventKind, Queue};
+
+/// Reads the store off the async runtime; a store that fails is a 503, never a 500.
+pub(super) async fn from_store<R: Send + 'static>(
+    state: &AppState,
+    read: impl FnOnce(&dyn motcua_store::Store) -> Result<R, motcua_store::StoreError> + Send + 'static,
+) -> Result<R, ApiError> {
+    let hall = state.hall.clone();
+    tokio::task::spawn_blocking(move || read(hall.store().as_ref()))
+        .await
+        .map_err(|e| ApiError::internal(format!("store read failed: {e}")))?
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                e.to_string(),
+            )
+        })
+}
+
+/// Runs a command off the async runtime (it waits on the disk).
+pub(super) async fn run<R: Send + 'static>(
+    state: &AppState,
+    command: Command,
+    then: impl FnOnce(&Queue, &[Arc<StoredEvent>]) -> R + Send + 'static,
+) -> Result<R, ApiError> {
+    let hall = state.hall.clone();
+    tokio::task::spawn_blocking(move || hall.execute_then(&command, Utc::now(), then))
+        .await
+        .map_err(|e| ApiError::internal(format!("command task failed: {e}")))?
+        .map_err(ApiError::from)
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, description = "The service is up and its store answers", body = Health),
+              (status = 503, description = "The store does not answer", body = ErrorBody)))]
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    let stored = from_store(&state, |store| store.last_event_id()).await?;
+    let day = state.hall.read(|q| q.day());
+    Ok(Json(Health {
+        status: "ok".into(),
+        last_event_id: stored,
+        day,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/hall", tag = "hall",
+    responses((status = 200, description = "The hall, its day and its priority groups", body = HallView)))]
+pub async fn hall(State(state): State<AppState>) -> Json<HallView> {
+    let config = state.hall.config();
+    Json(HallView {
+        name: config.layout.hall.name.clone(),
+        time_zone: config.layout.hall.time_zone.name().to_owned(),
+        day: state.hall.read(|q| q.day()),
+        now: Utc::now(),
+        max_recalls: config.layout.hall.max_recalls,
+        priority_groups: config.layout.priority_groups.clone(),
+        notice: config.layout.hall.notice.clone(),
+        results_announce_every_minutes: config.dossiers.announce_every_minutes,
+        results_announce_times: config.dossiers.announce_times,
+        return_service: config.dossiers.return_service.clone(),
+        rating_reasons: config.ratings.reasons.clone(),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/services", tag = "hall",
+    responses((status = 200, description = "Every line, open or not, with its load", body = [ServiceView])))]
+pub async fn services(State(state): State<AppState>) -> Json<Vec<ServiceView>> {
+    Json(state.hall.read(|q| service_views(q, Utc::now())))
+}
+
+#[utoipa::path(get, path = "/api/v1/counters", tag = "hall",
+    responses((status = 200, description = "Every counter with its ticket now", body = [CounterView])))]
+pub async fn counters(State(state): State<AppState>) -> Json<Vec<CounterView>> {
+    Json(state.hall.read(counter_views))
+}
+
+#[utoipa::path(get, path = "/api/v1/board", tag = "display",
+    responses((status = 200, description = "What a waiting-room display shows", body = Board)))]
+pub async fn get_board(State(state): State<AppState>) -> Json<Board> {
+    Json(state.hall.read_at(board))
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = IssueRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The ticket, stored before this answer", body = TicketView),
+        (status = 409, description = "The line is closed or has no tickets left today; `citizen_message` says so in words for a citizen", body = ErrorBody),
+        (status = 422, description = "Unknown service or priority group", body = ErrorBody),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "The token may not take tickets", body = ErrorBody),
+        (status = 503, description = "Storage failed; no ticket was issued", body = ErrorBody)))]
+pub async fn issue(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<IssueRequest>,
+) -> Result<Response, ApiError> {
+    caller.may_issue()?;
+    let command = match req.dossier {
+        None if req.service.is_empty() => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_service",
+                "say which `service` the ticket is for",
+            ));
+        }
+        None => Command::Issue {
+            service: req.service,
+            priority: req.priority,
+        },
+        Some(code) => return_ticket(&state, req.service, &code).await?,
+    };
+    let mut view = run(&state, command, |q, events| {
+        let id = events.last()?.change.ticket.as_ref()?.id;
+        q.ticket(id).map(|t| TicketView::of(q, t))
+    })
+    .await?
+    .ok_or_else(|| ApiError::internal("the issue command stored no ticket"))?;
+    let id = view.ticket.id;
+    view.follow_path = Some(format!("/t/{id}?k={}", state.hall.follow_key(id)));
+    let location = format!("/api/v1/tickets/{}", view.ticket.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(view),
+    )
+        .into_response())
+}
+
+/// The command for a result-return ticket, once the dossier is found ready.
+async fn return_ticket(state: &AppState, service: String, code: &str) -> Result<Command, ApiError> {
+    use motcua_core::dossier::{DossierStatus, normalize_code};
+    let code = normalize_code(code)
+        .map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_dossier_code", m))?;
+    let service = if service.is_empty() {
+        state
+            .hall
+            .config()
+            .dossiers
+            .return_service
+            .clone()
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_service",
+                    "this hall has no result-return line ([dossiers] return_service); say which `service`",
+                )
+            })?
+    } else {
+        service
+    };
+    let dossier = super::dossiers::stored(state, &code).await?;
+    if dossier.status != DossierStatus::ResultReady {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "result_not_ready",
+            format!(
+                "dossier {code} is {}, not ready for pickup",
+                dossier.status.as_str()
+            ),
+        )
+        .citizen(
+            "Hồ sơ chưa có kết quả để nhận. Xin hỏi cán bộ tại quầy.".into(),
+            "The result is not ready for pickup. Please ask at a counter.".into(),
+        ));
+    }
+    Ok(Command::IssueReturn {
+        service,
+        dossier: code,
+        counter: dossier.pickup_counter,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = u64, Path, description = "Ticket id")),
+    responses((status = 200, description = "The ticket and where it stands", body = TicketView),
+              (status = 404, description = "No such ticket", body = ErrorBody)))]
+pub async fn ticket(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<TicketId>,
+) -> Result<Json<TicketView>, ApiError> {
+    if let Some(view) = state
+        .hall
+        .read(|q| q.ticket(id).map(|t| TicketView::of(q, t)))
+    {
+        return Ok(Json(view));
+    }
+    // Tickets of earlier days live only in the store.
+    let stored = from_store(&state, move |store| store.ticket(id)).await?;
+    stored
+        .map(|ticket| {
+            Json(TicketView {
+                ticket,
+                waiting_ahead: None,
+                estimated_wait_s: None,
+                follow_path: None,
+            })
+        })
+        .ok_or_else(|| {
+            ApiError::not_found("unknown_ticket", format!("there is no ticket with id {id}"))
+        })
+}
+
+/// Runs a counter command and answers with the counter and the ticket it touched.
+async fn counter_command(
+    state: AppState,
+    caller: Caller,
+    id: CounterId,
+    command: Command,
+) -> Result<Response, ApiError> {
+    if state.hall.config().layout.counter(id).is_none() {
+        return Err(ApiError::not_found(
+            "unknown_counter",
+            format!("there is no counter {id}"),
+        ));
+    }
+    caller.may_act_on(id)?;
+    let is_call = matches!(command, Command::Call { .. });
+    let result = run(&state, command, move |q, events| {
+        let finished = events
+            .iter()
+            .find(|e| e.change.kind == EventKind::TicketFinished && is_call)
+            .and_then(|e| e.change.ticket.clone());
+        let touched = events
+            .iter()
+            .rev()
+            .filter(|e| !(is_call && e.change.kind == EventKind::TicketFinished))
+            .find_map(|e| e.change.ticket.as_ref())
+            .and_then(|t| q.ticket(t.id).cloned().or_else(|| Some(t.clone())));
+        CounterResult {
+            ticket: touched.map(|t| TicketView::of(q, &t)),
+            finished,
+            counter: counter_view(q, id).expect("the counter exists"),
+        }
+    })
+    .await?;
+    if is_call && result.ticket.is_none() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    Ok(Json(result).into_response())
+}
+
+macro_rules! counter_action {
+    ($name:ident, $path:literal, $variant:ident, $what:literal) => {
+        #[utoipa::path(post, path = $path, tag = "counters", description = $what,
+            params(("id" = u32, Path, description = "Counter id")),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "Done", body = CounterResult),
+                (status = 401, description = "No or unknown token", body = ErrorBody),
+                (status = 403, description = "The token may not act on this counter", body = ErrorBody),
+                (status = 404, description = "No such counter", body = ErrorBody),
+                (status = 409, description = "Not possible in the counter's or ticket's state", body = ErrorBody)))]
+        pub async fn $name(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<CounterId>) -> Result<Response, ApiError> {
+            counter_command(state, caller, id, Command::$variant { counter: id }).await
+        }
+    };
+}
+
+#[utoipa::path(post, path = "/api/v1/counters/{id}/call", tag = "counters",
+    description = "Finishes the counter's current ticket, if any, and calls the next: priority first, then the oldest, across the counter's lines.",
+    params(("id" = u32, Path, description = "Counter id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ticket called, with `status` \"called\" and `counter`", body = CounterResult),
+        (status = 204, description = "Nobody is waiting for this counter"),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "The token may not act on this counter", body = ErrorBody),
+        (status = 404, description = "No such counter", body = ErrorBody),
+        (status = 409, description = "The counter is closed", body = ErrorBody)))]
+pub async fn call(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<CounterId>,
+) -> Result<Response, ApiError> {
+    counter_command(state, caller, id, Command::Call { counter: id }).await
+}
+
+counter_action!(
+    recall,
+    "/api/v1/counters/{id}/recall",
+    Recall,
+    "Calls the counter's current ticket again. Past the hall's `max_recalls` the ticket becomes a no-show."
+);
+counter_action!(
+    start,
+    "/api/v1/counters/{id}/start",
+    Start,
+    "The citizen has come: the called ticket is now being served."
+);
+counter_action!(
+    finish,
+    "/api/v1/counters/{id}/finish",
+    Finish,
+    "The counter's current ticket is done."
+);
+counter_action!(
+    no_show,
+    "/api/v1/counters/{id}/no-show",
+    NoShow,
+    "The called citizen did not come."
+);
+counter_action!(
+    open,
+    "/api/v1/counters/{id}/open",
+    Open,
+    "Opens the counter. Opening an open counter changes nothing."
+);
+counter_action!(
+    close,
+    "/api/v1/counters/{id}/close",
+    Close,
+    "Closes the counter. Refused while it has a ticket called or being served."
+);
+
+#[utoipa::path(post, path = "/api/v1/counters/{id}/transfer", tag = "counters", request_body = TransferRequest,
+    description = "Sends the counter's current ticket to another line and/or counter. It keeps its number and its place by original issue time.",
+    params(("id" = u32, Path, description = "Counter id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ticket, waiting again", body = CounterResult),
+        (status = 404, description = "No such counter", body = ErrorBody),
+        (status = 409, description = "The counter has no current ticket", body = ErrorBody),
+        (status = 422, description = "Nowhere or nowhere valid to transfer to", body = ErrorBody)))]
+pub async fn transfer(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<CounterId>,
+    ApiJson(req): ApiJson<TransferRequest>,
+) -> Result<Response, ApiError> {
+    let command = Command::Transfer {
+        counter: id,
+        service: req.service,
+        to_counter: req.counter,
+    };
+    counter_command(state, caller, id, command).await
+}
+
+#[utoipa::path(post, path = "/api/v1/devices/status", tag = "devices", request_body = DeviceReport,
+    description = "A kiosk (or any device with a token) reports its printer's condition. A change is recorded as a \
+                   `device.status` event and shown on the board, so staff see 'paper low' before it runs out.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What is now recorded for this device", body = DeviceStatus),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 422, description = "Not a known printer condition", body = ErrorBody)))]
+pub async fn report_device(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(report): ApiJson<DeviceReport>,
+) -> Result<Json<DeviceStatus>, ApiError> {
+    if !PRINTER_CONDITIONS.contains(&report.printer.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_condition",
+            format!(
+                "printer {:?} is not one of {}",
+                report.printer,
+                PRINTER_CONDITIONS.join(", ")
+            ),
+        ));
+    }
+    let name = caller.name.clone();
+    let command = Command::ReportDevice {
+        device: caller.name,
+        printer: report.printer,
+    };
+    let status = run(&state, command, move |q, _| {
+        q.devices().find(|d| d.name == name).cloned()
+    })
+    .await?;
+    status
+        .map(Json)
+        .ok_or_else(|| ApiError::internal("the device report was not recorded"))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ProceduresQuery {
+    /// Only the procedures of this line.
+    pub service: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/procedures", tag = "hall", params(ProceduresQuery),
+    responses((status = 200, description = "The procedures citizens can browse: documents, time, fee", body = [Procedure])))]
+pub async fn procedures(
+    State(state): State<AppState>,
+    super::error::ApiQuery(q): super::error::ApiQuery<ProceduresQuery>,
+) -> Json<Vec<Procedure>> {
+    let all = &state.hall.config().procedures;
+    Json(
+        all.iter()
+            .filter(|p| q.service.as_ref().is_none_or(|s| &p.service == s))
+            .cloned()
+            .collect(),
+    )
+}

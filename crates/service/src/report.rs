@@ -1,0 +1,169 @@
+//! What `motcua check-config` says about a valid config: the hall, each line with its
+//! hours and the counters that call it, and which optional parts are switched on.
+
+use motcua_core::message::DUE_SOON;
+
+use crate::config::Config;
+
+/// A few lines a hall manager reads to see the config says what they meant.
+pub fn describe(config: &Config) -> String {
+    let layout = &config.layout;
+    let mut lines = Vec::new();
+    lines.push(format!(
+        "hall: {} ({})",
+        layout.hall.name,
+        layout.hall.time_zone.name()
+    ));
+    for s in &layout.services {
+        let counters: Vec<String> = layout
+            .counters
+            .iter()
+            .filter(|c| c.services.contains(&s.code))
+            .map(|c| c.id.to_string())
+            .collect();
+        let limit = s
+            .daily_limit
+            .map(|l| format!(", {l} a day"))
+            .unwrap_or_default();
+        lines.push(format!(
+            "  {} {:<6} {} — {}{}; counters {}",
+            s.prefix,
+            s.code,
+            s.name.vi,
+            s.hours.describe_in(true),
+            limit,
+            if counters.is_empty() {
+                "none (nobody can call this line!)".into()
+            } else {
+                counters.join(", ")
+            }
+        ));
+    }
+    lines.push(format!("tokens: {}", config.tokens.len()));
+    let d = &config.dossiers;
+    lines.push(format!(
+        "results: return line {}; names and phones erased {} days after a dossier closes",
+        d.return_service.as_deref().unwrap_or("none"),
+        d.personal_data_days
+    ));
+    lines.push(match config.ratings.reasons.as_slice() {
+        [] => "not satisfied: no reasons asked".into(),
+        reasons => format!("not satisfied: asked why ({})", reasons.join(" / ")),
+    });
+    lines.push(match &config.upstream {
+        Some(u) => format!(
+            "province system: {}{} every {} s",
+            u.base_url, u.changes_path, u.interval_seconds
+        ),
+        None => "province system: none (dossiers come from staff and pushes)".into(),
+    });
+    lines.push(match &config.notify {
+        Some(n) => {
+            let m = &n.messages;
+            let mut kinds = vec!["result_ready".to_string()];
+            kinds.extend(
+                m.templates
+                    .keys()
+                    .filter(|k| *k != "result_ready")
+                    .map(|k| {
+                        if k == DUE_SOON {
+                            format!(
+                                "{k} ({} h before, {:02}:00–{:02}:00)",
+                                m.due_soon_hours, m.send_hours[0], m.send_hours[1]
+                            )
+                        } else {
+                            k.clone()
+                        }
+                    }),
+            );
+            format!("notifications: {} — {}", n.webhook_url, kinds.join(", "))
+        }
+        None => "notifications: none".into(),
+    });
+    for c in layout.counters.iter().filter(|c| c.printer.is_some()) {
+        lines.push(format!(
+            "receipt printer at {}: {}",
+            c.name,
+            c.printer.as_deref().unwrap_or("")
+        ));
+    }
+    lines.push(String::new());
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use motcua_core::layout::SAMPLE_CONFIG;
+
+    #[test]
+    fn the_sample_config_is_described_line_by_line() {
+        let config = Config::parse(SAMPLE_CONFIG, "sample").unwrap();
+        let text = describe(&config);
+        assert!(
+            text.starts_with(&format!(
+                "hall: {} (Asia/Ho_Chi_Minh)\n",
+                config.layout.hall.name
+            )),
+            "{text}"
+        );
+        // Every line, with its hours in Vietnamese and who calls it.
+        for s in &config.layout.services {
+            let row = text
+                .lines()
+                .find(|l| {
+                    l.trim_start()
+                        .starts_with(&format!("{} {:<6}", s.prefix, s.code))
+                })
+                .unwrap_or_else(|| panic!("no row for {}: {text}", s.code));
+            assert!(
+                row.contains(&s.name.vi) && row.contains("counters "),
+                "{row}"
+            );
+        }
+        assert!(text.contains(&format!("tokens: {}\n", config.tokens.len())));
+        assert!(
+            text.contains("not satisfied: asked why (Chờ lâu / "),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_line_nobody_calls_and_the_optional_parts_are_said() {
+        let text = "[hall]\nname = \"UBND xã Thử Nghiệm\"\n\
+            [[services]]\ncode = \"HT\"\nprefix = \"A\"\nname = { vi = \"Hộ tịch\" }\n\
+            daily_limit = 50\n\
+            [[services]]\ncode = \"DD\"\nprefix = \"D\"\nname = { vi = \"Đất đai\" }\n\
+            [[counters]]\nid = 1\nservices = [\"HT\"]\nprinter = \"sim:/tmp/q1\"\n\
+            [ratings]\nreasons = []\n\
+            [upstream]\nbase_url = \"https://motcua.example.gov.vn/api\"\n\
+            [notify]\nwebhook_url = \"https://gw.example.vn/send\"\n\
+            [notify.templates]\ndue_soon = \"Ho so {code} hen tra {due}\"\n";
+        let config = Config::parse(text, "x.toml").unwrap();
+        let said = describe(&config);
+        assert!(
+            said.contains("A HT     Hộ tịch — cả ngày, 50 a day; counters 1"),
+            "{said}"
+        );
+        assert!(
+            said.contains("D DD     Đất đai — cả ngày; counters none (nobody can call this line!)"),
+            "{said}"
+        );
+        assert!(said.contains("not satisfied: no reasons asked"), "{said}");
+        assert!(
+            said.contains("province system: https://motcua.example.gov.vn/api/changes every 60 s"),
+            "{said}"
+        );
+        assert!(
+            said.contains(
+                "notifications: https://gw.example.vn/send — result_ready, due_soon (3 h before, 07:00–21:00)"
+            ),
+            "{said}"
+        );
+        assert!(
+            said.contains("receipt printer at Quầy 1: sim:/tmp/q1"),
+            "{said}"
+        );
+        assert!(said.contains("results: return line none; names and phones erased 30 days"));
+    }
+}

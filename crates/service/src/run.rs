@@ -1,0 +1,131 @@
+//! Starting the hall service: the config (with `MOTCUA_ADMIN_TOKEN`), the database in
+//! the data directory, the listener, and the HTTP server with its jobs, until told
+//! to stop.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use tokio::net::TcpListener;
+
+use crate::config::{Config, Role, Token};
+use crate::hall::Hall;
+use motcua_store::SqliteStore;
+
+/// The hall's config from `path` (the built-in sample hall without one), plus the
+/// admin token in `MOTCUA_ADMIN_TOKEN` when it is set.
+pub fn load_config(path: Option<&Path>) -> Result<Config> {
+    let mut config = match path {
+        Some(p) => Config::load(p)?,
+        None => Config::sample(),
+    };
+    if let Ok(token) = std::env::var("MOTCUA_ADMIN_TOKEN")
+        && !token.trim().is_empty()
+    {
+        if token.trim().len() < 16 {
+            tracing::warn!("MOTCUA_ADMIN_TOKEN is short; use a long random token outside a demo");
+        }
+        config.tokens.push(Token {
+            token: token.trim().to_owned(),
+            role: Role::Admin,
+            name: "MOTCUA_ADMIN_TOKEN".into(),
+            counter: None,
+        });
+    }
+    Ok(config)
+}
+
+/// `motcua serve`: runs the hall service until `stop` resolves.
+pub fn serve(
+    listen: &str,
+    data: &Path,
+    config: Option<&Path>,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let config = load_config(config)?;
+    if config.tokens.is_empty() {
+        tracing::warn!(
+            "no tokens: nobody can take tickets or call; add [[tokens]] to the config or set MOTCUA_ADMIN_TOKEN"
+        );
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let service = start(listen, data, config, false).await?;
+        stop.await;
+        service.stop().await;
+        Ok(())
+    })
+}
+
+/// A hall service running on the runtime: its address, and how to stop it.
+pub struct RunningService {
+    pub addr: SocketAddr,
+    pub hall: Arc<Hall>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl RunningService {
+    /// Lets requests in flight finish, ends event streams and the jobs.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.done.await.ok();
+    }
+}
+
+/// Opens the hall in `data` and serves it on `listen`. A demo takes a free port when
+/// the one asked for is busy.
+pub async fn start(
+    listen: &str,
+    data: &Path,
+    config: Config,
+    demo: bool,
+) -> Result<RunningService> {
+    let store = SqliteStore::open(data)?;
+    tracing::info!("hall database: {}", store.path().display());
+    let hall = Arc::new(Hall::open(Arc::new(config), Arc::new(store))?);
+    let listener = bind(listen, demo).await?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to find the port.
+    println!("motcua: hall service listening on http://{addr}");
+    let layout = &hall.config().layout;
+    tracing::info!(
+        "{}: {} services, {} counters",
+        layout.hall.name,
+        layout.services.len(),
+        layout.counters.len()
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = hall.clone();
+    let done = tokio::spawn(async move {
+        let stop = async {
+            let _ = stopped.await;
+        };
+        if let Err(e) = crate::http::serve(listener, serving, stop).await {
+            tracing::error!("the hall service failed: {e}");
+        }
+        tracing::info!("stopped");
+    });
+    Ok(RunningService {
+        addr,
+        hall,
+        stop,
+        done,
+    })
+}
+
+async fn bind(listen: &str, demo: bool) -> Result<TcpListener> {
+    let addr: SocketAddr = listen
+        .parse()
+        .with_context(|| format!("--listen {listen:?} is not an address like 127.0.0.1:8080"))?;
+    match TcpListener::bind(addr).await {
+        Ok(l) => Ok(l),
+        // The demo should open wherever it can rather than fail on a busy port.
+        Err(e) if demo && e.kind() == std::io::ErrorKind::AddrInUse => {
+            tracing::warn!("{addr} is busy; the demo takes a free port instead");
+            Ok(TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot listen on {addr}")),
+    }
+}

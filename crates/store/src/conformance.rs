@@ -1,0 +1,256 @@
+//! What every backend must do, as tests any backend runs against itself:
+//!
+//! ```ignore
+//! motcua_store::conformance_suite!(new_hall);
+//! ```
+//!
+//! where `new_hall()` makes a new, empty hall and returns an opener for it: each call
+//! of the opener opens that hall's store (after the previous one was dropped, that is
+//! a restart). Each check below is one `#[test]` named after it.
+
+use chrono::{Duration, Utc};
+
+use crate::Store;
+use motcua_core::domain::TicketStatus;
+use motcua_core::dossier::{Dossier, DossierStatus, DossierUpdate};
+use motcua_core::layout::Layout;
+use motcua_core::message::NewMessage;
+use motcua_core::queue::{Command, Queue};
+
+/// Opens one hall's store; calling it again reopens the same hall.
+pub type Opener<'a> = &'a dyn Fn() -> Box<dyn Store>;
+
+fn hall() -> std::sync::Arc<Layout> {
+    std::sync::Arc::new(Layout::sample())
+}
+
+/// Generates one `#[test]` per conformance check, each on a new hall from `$new_hall()`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($new_hall:path) => {
+        $crate::conformance_suite!(@tests $new_hall;
+            restart_restores_the_queue_and_numbering,
+            a_reused_number_is_refused_by_the_database,
+            a_message_for_the_morning_is_not_due_before,
+            withdrawn_consent_takes_the_phone_out_of_the_outbox_and_stops_unsent_messages,
+            erasure_takes_name_and_phone_and_closes_unsent_messages,
+        );
+    };
+    (@tests $new_hall:path; $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                let open = $new_hall();
+                $crate::conformance::$check(&open);
+            }
+        )*
+    };
+}
+
+pub fn restart_restores_the_queue_and_numbering(open: Opener) {
+    let now = chrono::Utc::now();
+    let mut q = Queue::new(hall(), now);
+    {
+        let store = open();
+        for cmd in [
+            Command::Issue {
+                service: "HT".into(),
+                priority: None,
+            },
+            Command::Issue {
+                service: "HT".into(),
+                priority: Some("elderly".into()),
+            },
+            Command::Call { counter: 1 },
+            Command::Close { counter: 3 },
+        ] {
+            let changes = q.decide(&cmd, now).unwrap();
+            let ids = store.commit(&changes).unwrap();
+            assert_eq!(ids.len(), changes.len());
+            changes.iter().for_each(|c| q.apply(c));
+        }
+        let events = store.events_after(0, 100).unwrap();
+        assert_eq!(events.len(), 4);
+        assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+        assert_eq!(store.last_event_id().unwrap(), events[3].id);
+        assert_eq!(store.events_after(events[1].id, 100).unwrap(), events[2..]);
+    }
+    let store = open();
+    let restored = Queue::restore(hall(), store.load().unwrap(), now);
+    assert_eq!(
+        restored.tickets().collect::<Vec<_>>(),
+        q.tickets().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        restored.counters().collect::<Vec<_>>(),
+        q.counters().collect::<Vec<_>>()
+    );
+    let next = Command::Issue {
+        service: "HT".into(),
+        priority: None,
+    };
+    let issued = restored.decide(&next, now).unwrap();
+    assert_eq!(issued[0].ticket.as_ref().unwrap().number, "A003");
+    assert_eq!(issued[0].ticket.as_ref().unwrap().id, 3);
+    // Tickets of a finished day are still found by id after the rollover.
+    let tomorrow = now + Duration::days(1);
+    let rolled = restored.decide(&next, tomorrow).unwrap();
+    store.commit(&rolled).unwrap();
+    let reloaded = store.load().unwrap();
+    assert!(reloaded.tickets.iter().all(|t| t.day > restored.day()));
+    assert_eq!(
+        store.ticket(1).unwrap().unwrap().status,
+        TicketStatus::Expired
+    );
+}
+
+pub fn a_reused_number_is_refused_by_the_database(open: Opener) {
+    let store = open();
+    let now = chrono::Utc::now();
+    let q = Queue::new(hall(), now);
+    let issue = Command::Issue {
+        service: "CT".into(),
+        priority: None,
+    };
+    let changes = q.decide(&issue, now).unwrap();
+    store.commit(&changes).unwrap();
+    let mut again = changes.clone();
+    again[0].ticket.as_mut().unwrap().id = 99;
+    assert!(store.commit(&again).is_err());
+    assert_eq!(
+        store.last_event_id().unwrap(),
+        1,
+        "a failed commit leaves no event"
+    );
+}
+
+pub fn a_message_for_the_morning_is_not_due_before(open: Opener) {
+    let store = open();
+    let now = Utc::now();
+    let morning = now + Duration::hours(9);
+    let written = store
+        .put_messages(
+            &[NewMessage {
+                key: "k3".into(),
+                send_at: morning,
+                dossier: "H27-261001-0003".into(),
+                kind: "result_ready".into(),
+                phone: "0912345678".into(),
+                body: "Ho so da co ket qua".into(),
+            }],
+            now,
+        )
+        .unwrap();
+    assert_eq!(written, 1);
+    assert!(store.outbox_due(now, 10).unwrap().is_empty());
+    assert!(
+        store
+            .outbox_due(morning - Duration::minutes(1), 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.outbox_due(morning, 10).unwrap().len(), 1);
+}
+
+pub fn withdrawn_consent_takes_the_phone_out_of_the_outbox_and_stops_unsent_messages(open: Opener) {
+    let store = open();
+    let t0 = Utc::now();
+    let mut u = DossierUpdate {
+        code: "H27-261001-0002".into(),
+        phone: Some("0912345678".into()),
+        notify_consent: Some(true),
+        ..DossierUpdate::default()
+    };
+    let d = Dossier::merged(None, &u, "test", t0).unwrap();
+    assert_eq!(d.consent_at, Some(t0), "the time of consent is kept");
+    let message = NewMessage {
+        key: "k2".into(),
+        send_at: t0,
+        dossier: d.code.clone(),
+        kind: "needs_documents".into(),
+        phone: "0912345678".into(),
+        body: "Ho so can bo sung".into(),
+    };
+    store.save_dossier(&d, &[], &[message]).unwrap();
+    assert_eq!(store.outbox_due(t0, 10).unwrap().len(), 1);
+    // The citizen changes their mind at the counter.
+    u.phone = None;
+    u.notify_consent = Some(false);
+    let withdrawn = Dossier::merged(Some(&d), &u, "staff", t0).unwrap();
+    assert_eq!(
+        (withdrawn.phone.as_deref(), withdrawn.consent_at),
+        (None, None)
+    );
+    store.save_dossier(&withdrawn, &[], &[]).unwrap();
+    assert!(
+        store
+            .outbox_due(Utc::now() + Duration::days(365), 10)
+            .unwrap()
+            .is_empty()
+    );
+    let m = &store.outbox(10).unwrap()[0];
+    assert_eq!((m.phone.as_deref(), m.body.as_deref()), (None, None));
+    assert!(m.sent_at.is_none());
+    assert!(
+        m.last_error
+            .as_deref()
+            .unwrap()
+            .contains("withdrew consent")
+    );
+}
+
+pub fn erasure_takes_name_and_phone_and_closes_unsent_messages(open: Opener) {
+    let store = open();
+    let t0 = Utc::now() - Duration::days(40);
+    let update = DossierUpdate {
+        code: "H27-261001-0001".into(),
+        citizen_name: Some("Nguyễn Thị Hoa".into()),
+        phone: Some("0912345678".into()),
+        notify_consent: Some(true),
+        status: Some(DossierStatus::Returned),
+        ..DossierUpdate::default()
+    };
+    let mut d = Dossier::merged(None, &update, "test", t0).unwrap();
+    d.id_check = Some("0123456789abcdef".into());
+    let message = NewMessage {
+        key: "k1".into(),
+        send_at: t0,
+        dossier: d.code.clone(),
+        kind: "result_ready".into(),
+        phone: "0912345678".into(),
+        body: "Ho so da co ket qua".into(),
+    };
+    store
+        .save_dossier(&d, &[], std::slice::from_ref(&message))
+        .unwrap();
+    // The same key again adds nothing.
+    store.save_dossier(&d, &[], &[message]).unwrap();
+    assert_eq!(store.outbox(10).unwrap().len(), 1);
+    let now = Utc::now();
+    // Closed 40 days ago: kept with a 60-day rule, erased with a 30-day one.
+    assert_eq!(
+        store
+            .erase_personal_data(now - Duration::days(60), now)
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .erase_personal_data(now - Duration::days(30), now)
+            .unwrap(),
+        1
+    );
+    let erased = store.dossier(&d.code).unwrap().unwrap();
+    assert_eq!((erased.citizen_name, erased.phone), (None, None));
+    assert!(erased.personal_data_erased_at.is_some());
+    assert_eq!(erased.id_check, None, "the ID digits' hash goes too");
+    let m = &store.outbox(10).unwrap()[0];
+    assert_eq!((m.phone.as_deref(), m.body.as_deref()), (None, None));
+    assert!(m.last_error.as_deref().unwrap().contains("erased"));
+    assert!(
+        store.outbox_due(now, 10).unwrap().is_empty(),
+        "never sent now"
+    );
+    // Once erased, nothing more to erase.
+    assert_eq!(store.erase_personal_data(now, now).unwrap(), 0);
+}
