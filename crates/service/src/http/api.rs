@@ -1,8 +1,6 @@
 //! The JSON API: what kiosks, displays, counter tools and a province's systems
 //! read and ask. Views are built from the queue in one read, so they agree.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -13,45 +11,15 @@ use serde::Deserialize;
 use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use super::offload::{from_store, run};
 use motcua_api::{
     Board, CounterResult, CounterView, DeviceReport, HallView, Health, IssueRequest,
-    PRINTER_CONDITIONS, ServiceView, StoredEvent, TicketView, TransferRequest, board, counter_view,
+    PRINTER_CONDITIONS, ServiceView, TicketView, TransferRequest, board, counter_view,
     counter_views, service_views,
 };
 use motcua_core::catalogue::Procedure;
 use motcua_core::domain::{CounterId, DeviceStatus, TicketId};
-use motcua_core::queue::{Command, EventKind, Queue};
-
-/// Reads the store off the async runtime; a store that fails is a 503, never a 500.
-pub(super) async fn from_store<R: Send + 'static>(
-    state: &AppState,
-    read: impl FnOnce(&dyn motcua_store::Store) -> Result<R, motcua_store::StoreError> + Send + 'static,
-) -> Result<R, ApiError> {
-    let hall = state.hall.clone();
-    tokio::task::spawn_blocking(move || read(hall.store().as_ref()))
-        .await
-        .map_err(|e| ApiError::internal(format!("store read failed: {e}")))?
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                e.to_string(),
-            )
-        })
-}
-
-/// Runs a command off the async runtime (it waits on the disk).
-pub(super) async fn run<R: Send + 'static>(
-    state: &AppState,
-    command: Command,
-    then: impl FnOnce(&Queue, &[Arc<StoredEvent>]) -> R + Send + 'static,
-) -> Result<R, ApiError> {
-    let hall = state.hall.clone();
-    tokio::task::spawn_blocking(move || hall.execute_then(&command, Utc::now(), then))
-        .await
-        .map_err(|e| ApiError::internal(format!("command task failed: {e}")))?
-        .map_err(ApiError::from)
-}
+use motcua_core::queue::{Command, EventKind};
 
 #[utoipa::path(get, path = "/healthz", tag = "service",
     responses((status = 200, description = "The service is up and its store answers", body = Health),

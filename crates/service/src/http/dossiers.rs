@@ -16,9 +16,9 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
-use super::api::from_store;
 use super::auth::Caller;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use super::offload::from_store;
 use crate::config::Role;
 use crate::upstream::{self, UpstreamStatus};
 use motcua_core::dossier::{Dossier, DossierUpdate, PublicDossier, normalize_code};

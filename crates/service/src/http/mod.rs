@@ -9,6 +9,7 @@ pub mod dossiers;
 pub mod error;
 pub mod events;
 pub mod follow;
+mod offload;
 pub mod staff;
 
 use std::sync::Arc;

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
-use super::api::{from_store, run};
 use super::auth::Caller;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use super::offload::{from_store, run};
 use crate::config::Role;
 use motcua_api::TicketView;
 use motcua_core::domain::{CounterId, RatingSource, Satisfaction, TicketId, TicketStatus};
