@@ -14,6 +14,7 @@ pub mod kiosk;
 #[cfg(feature = "rating")]
 pub mod rating;
 pub mod ui;
+pub mod wiring;
 
 use anyhow::{Context, Result};
 

@@ -2,6 +2,8 @@
 //! runtime, each change is drawn on the UI thread, and calls go to a voice thread
 //! that plays one whole announcement at a time.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,6 +15,7 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 use super::model::{Applied, DisplayModel};
 use crate::display::announce::{Announcer, Call, ResultsSchedule};
 use crate::ui::{CallRow, CounterCard, DisplayAdapter, DisplayWindow, LineRow, ResultRow};
+use crate::wiring::OnUi;
 use motcua_client::HallClient;
 use motcua_client::follow::{Update, follow};
 use motcua_core::queue::EventKind;
@@ -32,7 +35,6 @@ pub struct DisplayOptions {
 }
 
 /// What the display knows about its hall, beyond the board.
-#[derive(Clone)]
 struct HallInfo {
     tz: Tz,
     notice: String,
@@ -41,41 +43,91 @@ struct HallInfo {
     results_times: u32,
 }
 
-/// Creates the display window and starts following the service. Call on the UI
-/// thread; show the window and run the event loop afterwards.
+/// The display on the UI thread. The model sits behind a lock because the follower
+/// applies each event on the runtime as it arrives and must say at once whether the
+/// board has to be read again; the window is drawn from it on the UI thread.
+pub struct App {
+    ui: slint::Weak<DisplayWindow>,
+    on_ui: OnUi<App>,
+    model: Arc<Mutex<Option<DisplayModel>>>,
+    hall: RefCell<HallInfo>,
+    client: HallClient,
+    rt: tokio::runtime::Handle,
+    /// The voice thread, when the display speaks.
+    voice: Option<mpsc::Sender<Say>>,
+    results: RefCell<Option<ResultsSchedule>>,
+    /// The clock, and the spotlight's flashing and fading, once a second.
+    clock: slint::Timer,
+}
+
+/// Creates the display window, connects it and starts following the service. Call on
+/// the UI thread; show the window and run the event loop afterwards.
 pub fn start(
     opts: DisplayOptions,
     rt: &tokio::runtime::Handle,
 ) -> Result<DisplayWindow, slint::PlatformError> {
     let ui = DisplayWindow::new()?;
-    let model: Arc<Mutex<Option<DisplayModel>>> = Arc::default();
-    let hall = Arc::new(Mutex::new(HallInfo {
-        tz: chrono_tz::Asia::Ho_Chi_Minh,
-        notice: String::new(),
-        results_every: 10,
-        results_times: 3,
-    }));
-    let client = HallClient::new(&opts.server, None);
-    let calls = opts
-        .voice
-        .map(|(pack, speaker)| voice_thread(pack, speaker));
-    let results_voice = calls.clone();
+    let app = Rc::new(App {
+        ui: ui.as_weak(),
+        on_ui: OnUi::reserve(),
+        model: Arc::default(),
+        hall: RefCell::new(HallInfo {
+            tz: chrono_tz::Asia::Ho_Chi_Minh,
+            notice: String::new(),
+            results_every: 10,
+            results_times: 3,
+        }),
+        client: HallClient::new(&opts.server, None),
+        rt: rt.clone(),
+        voice: opts
+            .voice
+            .map(|(pack, speaker)| voice_thread(pack, speaker)),
+        results: RefCell::new(None),
+        clock: slint::Timer::default(),
+    });
+    app.on_ui.attach(&app);
+    connect(&ui, &app);
+    app.load_hall();
+    app.follow();
+    let weak = Rc::downgrade(&app);
+    app.clock.start(
+        slint::TimerMode::Repeated,
+        Duration::from_secs(1),
+        move || {
+            if let Some(app) = weak.upgrade() {
+                app.tick();
+            }
+        },
+    );
+    Ok(ui)
+}
 
-    // The hall's name, time zone and notice, retried until the service answers.
-    {
-        let (client, hall, weak) = (client.clone(), hall.clone(), ui.as_weak());
-        rt.spawn(async move {
+/// Nobody taps a waiting-room TV: closing the window lets the app go.
+pub fn connect(ui: &DisplayWindow, app: &Rc<App>) {
+    let on_ui = app.on_ui;
+    ui.window().on_close_requested(move || {
+        on_ui.release();
+        slint::CloseRequestResponse::HideWindow
+    });
+}
+
+impl App {
+    /// The hall's name, time zone and notice, retried until the service answers.
+    fn load_hall(&self) {
+        let (client, on_ui) = (self.client.clone(), self.on_ui);
+        self.rt.spawn(async move {
             loop {
                 if let Ok(h) = client.hall().await {
-                    let name = h.name.clone();
-                    *hall.lock().unwrap_or_else(|e| e.into_inner()) = HallInfo {
-                        tz: h.time_zone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh),
-                        notice: h.notice,
-                        results_every: h.results_announce_every_minutes,
-                        results_times: h.results_announce_times,
-                    };
-                    let _ = weak.upgrade_in_event_loop(move |ui| {
-                        ui.global::<DisplayAdapter>().set_hall_name(name.into())
+                    on_ui.later(move |app| {
+                        *app.hall.borrow_mut() = HallInfo {
+                            tz: h.time_zone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh),
+                            notice: h.notice,
+                            results_every: h.results_announce_every_minutes,
+                            results_times: h.results_announce_times,
+                        };
+                        if let Some(ui) = app.ui.upgrade() {
+                            ui.global::<DisplayAdapter>().set_hall_name(h.name.into());
+                        }
                     });
                     return;
                 }
@@ -84,88 +136,80 @@ pub fn start(
         });
     }
 
-    let (m, weak, h) = (model.clone(), ui.as_weak(), hall.clone());
-    rt.spawn(follow(client, move |update| {
-        let mut guard = m.lock().unwrap_or_else(|e| e.into_inner());
-        let mut need_board = false;
-        match update {
-            Update::Board(b) => match guard.as_mut() {
-                Some(model) => model.reload(b),
-                None => *guard = Some(DisplayModel::new(b)),
-            },
-            Update::Event(e) => {
-                if let Some(model) = guard.as_mut() {
-                    need_board = model.apply(&e) == Applied::NeedBoard;
+    /// Applies the stream to the model as it comes, says the calls, redraws.
+    fn follow(&self) {
+        let (model, voice, on_ui) = (self.model.clone(), self.voice.clone(), self.on_ui);
+        self.rt.spawn(follow(self.client.clone(), move |update| {
+            let mut guard = model.lock().unwrap_or_else(|e| e.into_inner());
+            let mut need_board = false;
+            match update {
+                Update::Board(b) => match guard.as_mut() {
+                    Some(model) => model.reload(b),
+                    None => *guard = Some(DisplayModel::new(b)),
+                },
+                Update::Event(e) => {
+                    if let Some(model) = guard.as_mut() {
+                        need_board = model.apply(&e) == Applied::NeedBoard;
+                    }
+                    let fresh = (Utc::now() - e.change.at).num_seconds() < ANNOUNCE_WITHIN_SECS;
+                    if let (Some(voice), Some(t), true) = (&voice, &e.change.ticket, fresh)
+                        && matches!(
+                            e.change.kind,
+                            EventKind::TicketCalled | EventKind::TicketRecalled
+                        )
+                    {
+                        let _ = voice.send(Say::Call(Call {
+                            ticket: t.id,
+                            number: t.number.clone(),
+                            counter: t.counter.unwrap_or_default(),
+                        }));
+                    }
                 }
-                let fresh = (Utc::now() - e.change.at).num_seconds() < ANNOUNCE_WITHIN_SECS;
-                if let (Some(calls), Some(t), true) = (&calls, &e.change.ticket, fresh)
-                    && matches!(
-                        e.change.kind,
-                        EventKind::TicketCalled | EventKind::TicketRecalled
-                    )
-                {
-                    let _ = calls.send(Say::Call(Call {
-                        ticket: t.id,
-                        number: t.number.clone(),
-                        counter: t.counter.unwrap_or_default(),
-                    }));
+                Update::Stale => {
+                    if let Some(model) = guard.as_mut() {
+                        model.stale = true;
+                    }
                 }
             }
-            Update::Stale => {
-                if let Some(model) = guard.as_mut() {
-                    model.stale = true;
-                }
+            drop(guard);
+            on_ui.later(|app| app.render());
+            need_board
+        }));
+    }
+
+    fn render(&self) {
+        let Some(ui) = self.ui.upgrade() else { return };
+        let model = self.model.lock().unwrap_or_else(|e| e.into_inner());
+        let hall = self.hall.borrow();
+        render(
+            &ui,
+            model.as_ref(),
+            &hall.notice,
+            Utc::now().with_timezone(&hall.tz),
+        );
+    }
+
+    /// Once a second: the clock and the spotlight; now and then, "results are
+    /// ready" while results wait for pickup. The board is redrawn when an update
+    /// arrives, not every second.
+    fn tick(&self) {
+        let Some(ui) = self.ui.upgrade() else { return };
+        let hall = self.hall.borrow();
+        let model = self.model.lock().unwrap_or_else(|e| e.into_inner());
+        if let (Some(voice), Some(m)) = (&self.voice, model.as_ref())
+            && !m.stale
+        {
+            let waiting: Vec<String> = m.board.results.iter().map(|r| r.code.clone()).collect();
+            let mut results = self.results.borrow_mut();
+            let s = results.get_or_insert_with(|| {
+                ResultsSchedule::new(hall.results_every, hall.results_times)
+            });
+            if s.due(&waiting, Utc::now()) {
+                let _ = voice.send(Say::Results);
             }
         }
-        let snapshot = guard.clone();
-        drop(guard);
-        let info = h.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let _ = weak.upgrade_in_event_loop(move |ui| {
-            render(
-                &ui,
-                snapshot.as_ref(),
-                &info.notice,
-                Utc::now().with_timezone(&info.tz),
-            )
-        });
-        need_board
-    }));
-
-    // The clock, and the spotlight's flashing and fading, once a second; now and
-    // then, "results are ready" while results wait for pickup.
-    let timer = slint::Timer::default();
-    let weak = ui.as_weak();
-    let mut schedule: Option<ResultsSchedule> = None;
-    timer.start(
-        slint::TimerMode::Repeated,
-        Duration::from_secs(1),
-        move || {
-            let Some(ui) = weak.upgrade() else { return };
-            let info = hall.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            let tz = info.tz;
-            let model = model.lock().unwrap_or_else(|e| e.into_inner());
-            if let (Some(voice), Some(m)) = (&results_voice, model.as_ref())
-                && !m.stale
-            {
-                let waiting: Vec<String> = m.board.results.iter().map(|r| r.code.clone()).collect();
-                let s = schedule.get_or_insert_with(|| {
-                    ResultsSchedule::new(info.results_every, info.results_times)
-                });
-                if s.due(&waiting, Utc::now()) {
-                    let _ = voice.send(Say::Results);
-                }
-            }
-            // Only the clock and the spotlight change with time; the board is redrawn
-            // when an update arrives, not every second.
-            render_clock(&ui, model.as_ref(), Utc::now().with_timezone(&tz));
-        },
-    );
-    // The window's close handler owns the clock, so it ticks as long as the window lives.
-    ui.window().on_close_requested(move || {
-        let _clock = &timer;
-        slint::CloseRequestResponse::HideWindow
-    });
-    Ok(ui)
+        render_clock(&ui, model.as_ref(), Utc::now().with_timezone(&hall.tz));
+    }
 }
 
 /// What the voice thread is asked to say.

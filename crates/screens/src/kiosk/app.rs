@@ -20,6 +20,7 @@ use super::controller::{
 use crate::ui::{
     Choice, KioskAdapter, KioskWindow, ProcedureDetail, Screen, ServiceTile, TicketCard,
 };
+use crate::wiring::OnUi;
 use motcua_api::{CounterView, TicketView};
 use motcua_client::HallClient;
 use motcua_core::domain::Localized;
@@ -36,8 +37,10 @@ pub struct KioskOptions {
     pub public_url: Option<String>,
 }
 
-struct Ctx {
+/// The kiosk on the UI thread: its controller and what it talks to.
+pub struct App {
     ui: slint::Weak<KioskWindow>,
+    on_ui: OnUi<App>,
     kiosk: RefCell<Kiosk>,
     client: HallClient,
     printer: Arc<Mutex<EscPosPrinter>>,
@@ -52,18 +55,7 @@ struct Ctx {
     ticker: slint::Timer,
 }
 
-thread_local! {
-    static CTX: RefCell<Option<Rc<Ctx>>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` with the kiosk's context on the UI thread (no-op once the kiosk is gone).
-fn with_ctx(f: impl FnOnce(&Rc<Ctx>)) {
-    if let Some(ctx) = CTX.with(|c| c.borrow().clone()) {
-        f(&ctx);
-    }
-}
-
-/// Creates the kiosk window, wires it and starts its timers. Call on the UI thread;
+/// Creates the kiosk window, connects it and starts its timers. Call on the UI thread;
 /// `rt` runs the network work. Show the window and run the event loop afterwards.
 pub fn start(
     opts: KioskOptions,
@@ -74,8 +66,9 @@ pub fn start(
         .public_url
         .clone()
         .unwrap_or_else(|| opts.server.clone());
-    let ctx = Rc::new(Ctx {
+    let app = Rc::new(App {
         ui: ui.as_weak(),
+        on_ui: OnUi::reserve(),
         kiosk: RefCell::new(Kiosk::new("")),
         client: HallClient::new(&opts.server, opts.token.clone()),
         printer: opts.printer.clone(),
@@ -87,137 +80,137 @@ pub fn start(
         _watcher: RefCell::new(None),
         ticker: slint::Timer::default(),
     });
-    CTX.with(|c| *c.borrow_mut() = Some(ctx.clone()));
-    wire(&ui);
-    watch_printer(&ctx);
-
-    ctx.ticker
-        .start(slint::TimerMode::Repeated, Duration::from_secs(1), || {
-            with_ctx(|c| {
-                let screen = c.kiosk.borrow().screen;
-                let effects = c.kiosk.borrow_mut().tick(1000);
-                if effects.is_empty() && c.kiosk.borrow().screen == screen {
-                    // A quiet second: only the clock moves, so only the clock is redrawn.
-                    c.render_clock();
-                } else {
-                    c.apply(effects);
-                }
-            })
-        });
-    ctx.apply(vec![Effect::Refresh]);
+    app.on_ui.attach(&app);
+    connect(&ui, &app);
+    app.watch_printer();
+    let weak = Rc::downgrade(&app);
+    app.ticker.start(
+        slint::TimerMode::Repeated,
+        Duration::from_secs(1),
+        move || {
+            let Some(app) = weak.upgrade() else { return };
+            let screen = app.kiosk.borrow().screen;
+            let effects = app.kiosk.borrow_mut().tick(1000);
+            if effects.is_empty() && app.kiosk.borrow().screen == screen {
+                // A quiet second: only the clock moves, so only the clock is redrawn.
+                app.render_clock();
+            } else {
+                app.apply(effects);
+            }
+        },
+    );
+    app.apply(vec![Effect::Refresh]);
     Ok(ui)
 }
 
-fn wire(ui: &KioskWindow) {
+/// The citizen's taps and keys, as controller calls.
+pub fn connect(ui: &KioskWindow, app: &Rc<App>) {
     let a = ui.global::<KioskAdapter>();
-    a.on_choose_service(|code| act(|k| k.choose_service(&code)));
-    a.on_choose_priority(|code| {
-        act(|k| k.choose_priority((!code.is_empty()).then_some(code.as_str())))
-    });
-    a.on_go_home(|| {
-        act(|k| {
-            k.touched();
-            k.go_home();
-            Vec::new()
-        })
-    });
-    a.on_take_return_ticket(|| act(|k| k.take_return_ticket()));
-    a.on_open_lookup(|| {
-        act(|k| {
-            k.open_lookup();
-            Vec::new()
-        })
-    });
-    a.on_key(|text| act(|k| k.key(&text)));
-    a.on_open_procedures(|| {
-        act(|k| {
-            k.open_procedures();
-            Vec::new()
-        })
-    });
-    a.on_pick(|code| {
-        act(|k| {
-            k.pick(&code);
-            Vec::new()
-        })
-    });
-    a.on_back(|| {
-        act(|k| {
-            k.back();
-            Vec::new()
-        })
-    });
-    a.on_set_english(|en| {
-        act(|k| {
-            k.set_lang(if en { Lang::En } else { Lang::Vi });
-            Vec::new()
-        })
-    });
-}
-
-/// A citizen's action: update the controller, carry out its effects, redraw.
-fn act(f: impl FnOnce(&mut Kiosk) -> Vec<Effect>) {
-    with_ctx(|c| {
-        let effects = f(&mut c.kiosk.borrow_mut());
-        c.apply(effects);
-    });
-}
-
-/// Printer health changes, from the watcher thread to the UI thread.
-fn watch_printer(ctx: &Rc<Ctx>) {
-    let (watcher, changes) = Watcher::start(ctx.printer.clone(), Duration::from_secs(15));
-    *ctx._watcher.borrow_mut() = Some(watcher);
-    std::thread::Builder::new()
-        .name("kiosk-printer-news".into())
-        .spawn(move || {
-            for health in changes {
-                if slint::invoke_from_event_loop(move || {
-                    with_ctx(|c| {
-                        let effects = c.kiosk.borrow_mut().printer_changed(health);
-                        c.apply(effects);
-                    })
-                })
-                .is_err()
-                {
-                    return;
-                }
+    let act = |f: fn(&mut Kiosk) -> Vec<Effect>| {
+        let app = Rc::downgrade(app);
+        move || {
+            if let Some(app) = app.upgrade() {
+                app.act(f)
             }
-        })
-        .expect("a thread can be started");
+        }
+    };
+    let act_with = |f: fn(&mut Kiosk, &str) -> Vec<Effect>| {
+        let app = Rc::downgrade(app);
+        move |text: SharedString| {
+            if let Some(app) = app.upgrade() {
+                app.act(|k| f(k, &text))
+            }
+        }
+    };
+    a.on_choose_service(act_with(|k, code| k.choose_service(code)));
+    a.on_choose_priority(act_with(|k, code| {
+        k.choose_priority((!code.is_empty()).then_some(code))
+    }));
+    a.on_go_home(act(|k| {
+        k.touched();
+        k.go_home();
+        Vec::new()
+    }));
+    a.on_take_return_ticket(act(|k| k.take_return_ticket()));
+    a.on_open_lookup(act(|k| {
+        k.open_lookup();
+        Vec::new()
+    }));
+    a.on_key(act_with(|k, text| k.key(text)));
+    a.on_open_procedures(act(|k| {
+        k.open_procedures();
+        Vec::new()
+    }));
+    a.on_pick(act_with(|k, code| {
+        k.pick(code);
+        Vec::new()
+    }));
+    a.on_back(act(|k| {
+        k.back();
+        Vec::new()
+    }));
+    let weak = Rc::downgrade(app);
+    a.on_set_english(move |en| {
+        if let Some(app) = weak.upgrade() {
+            app.act(|k| {
+                k.set_lang(if en { Lang::En } else { Lang::Vi });
+                Vec::new()
+            })
+        }
+    });
 }
 
-/// Runs `f` on the UI thread with the context; `false` once the event loop is gone.
-fn back(f: impl FnOnce(&Rc<Ctx>) + Send + 'static) {
-    let _ = slint::invoke_from_event_loop(move || with_ctx(f));
-}
+impl App {
+    /// A citizen's action: update the controller, carry out its effects, redraw.
+    fn act(self: &Rc<Self>, f: impl FnOnce(&mut Kiosk) -> Vec<Effect>) {
+        let effects = f(&mut self.kiosk.borrow_mut());
+        self.apply(effects);
+    }
 
-impl Ctx {
+    /// Printer health changes, from the watcher thread to the UI thread.
+    fn watch_printer(self: &Rc<Self>) {
+        let (watcher, changes) = Watcher::start(self.printer.clone(), Duration::from_secs(15));
+        *self._watcher.borrow_mut() = Some(watcher);
+        let on_ui = self.on_ui;
+        std::thread::Builder::new()
+            .name("kiosk-printer-news".into())
+            .spawn(move || {
+                for health in changes {
+                    on_ui.later(move |app| {
+                        let effects = app.kiosk.borrow_mut().printer_changed(health);
+                        app.apply(effects);
+                    });
+                }
+            })
+            .expect("a thread can be started");
+    }
+
     fn apply(self: &Rc<Self>, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
                 Effect::Issue { service, priority } => {
-                    let client = self.client.clone();
+                    let (client, on_ui) = (self.client.clone(), self.on_ui);
                     self.rt.spawn(async move {
                         let result = client.issue(&service, priority.as_deref()).await;
-                        back(move |c| {
-                            let effects = c.kiosk.borrow_mut().issued(result);
-                            c.apply(effects);
+                        on_ui.later(move |app| {
+                            let effects = app.kiosk.borrow_mut().issued(result);
+                            app.apply(effects);
                         });
                     });
                 }
                 Effect::IssueReturn(dossier) => {
-                    let client = self.client.clone();
+                    let (client, on_ui) = (self.client.clone(), self.on_ui);
                     self.rt.spawn(async move {
                         let result = client.issue_return(&dossier).await;
-                        back(move |c| {
-                            let effects = c.kiosk.borrow_mut().issued(result);
-                            c.apply(effects);
+                        on_ui.later(move |app| {
+                            let effects = app.kiosk.borrow_mut().issued(result);
+                            app.apply(effects);
                         });
                     });
                 }
                 Effect::Print(ticket) => self.print(*ticket),
                 Effect::Refresh => {
-                    let client = self.client.clone();
+                    let (client, on_ui) = (self.client.clone(), self.on_ui);
                     self.rt.spawn(async move {
                         let loaded = async {
                             let hall = client.hall().await?;
@@ -227,12 +220,12 @@ impl Ctx {
                             Ok((hall, services, counters, procedures))
                         }
                         .await;
-                        back(move |c| {
+                        on_ui.later(move |app| {
                             let loaded = loaded.map(|(hall, services, counters, procedures)| {
                                 if let Ok(tz) = hall.time_zone.parse::<Tz>() {
-                                    *c.tz.borrow_mut() = tz;
+                                    *app.tz.borrow_mut() = tz;
                                 }
-                                *c.counters.borrow_mut() = counters;
+                                *app.counters.borrow_mut() = counters;
                                 let priority_groups = hall
                                     .priority_groups
                                     .into_iter()
@@ -248,8 +241,8 @@ impl Ctx {
                                     procedures,
                                 }
                             });
-                            c.kiosk.borrow_mut().loaded(loaded);
-                            c.render();
+                            app.kiosk.borrow_mut().loaded(loaded);
+                            app.render();
                         });
                     });
                 }
@@ -265,12 +258,12 @@ impl Ctx {
                     });
                 }
                 Effect::Lookup { code, id } => {
-                    let client = self.client.clone();
+                    let (client, on_ui) = (self.client.clone(), self.on_ui);
                     self.rt.spawn(async move {
                         let result = client.dossier(&code, id.as_deref()).await;
-                        back(move |c| {
-                            c.kiosk.borrow_mut().looked_up_dossier(&code, result);
-                            c.render();
+                        on_ui.later(move |app| {
+                            app.kiosk.borrow_mut().looked_up_dossier(&code, result);
+                            app.render();
                         });
                     });
                 }
@@ -281,7 +274,7 @@ impl Ctx {
 
     fn print(self: &Rc<Self>, ticket: TicketView) {
         let paper = self.ticket_paper(&ticket);
-        let printer = self.printer.clone();
+        let (printer, on_ui) = (self.printer.clone(), self.on_ui);
         self.rt.spawn_blocking(move || {
             let mut p = printer.lock().unwrap_or_else(|e| e.into_inner());
             let picture = layout::ticket(&paper, p.width());
@@ -289,9 +282,9 @@ impl Ctx {
                 tracing::warn!("kiosk: ticket {} not printed: {e}", paper.number);
                 e.health()
             });
-            back(move |c| {
-                let effects = c.kiosk.borrow_mut().printed(result);
-                c.apply(effects);
+            on_ui.later(move |app| {
+                let effects = app.kiosk.borrow_mut().printed(result);
+                app.apply(effects);
             });
         });
     }

@@ -1,8 +1,8 @@
 //! The rating screen in a window: follows the hall's events on the tokio runtime,
 //! sends taps as ratings, and draws the controller's phase on the UI thread.
 
+use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -10,6 +10,7 @@ use slint::ComponentHandle;
 
 use super::controller::{Phase, RatingScreen, Send};
 use crate::ui::{RatingAdapter, RatingWindow};
+use crate::wiring::OnUi;
 use motcua_client::HallClient;
 use motcua_client::follow::{Update, follow};
 use motcua_core::domain::{CounterId, RatingSource, Satisfaction};
@@ -21,30 +22,88 @@ pub struct RatingOptions {
     pub counter: CounterId,
 }
 
-type Shared = Arc<Mutex<RatingScreen>>;
-
-fn lock(s: &Shared) -> std::sync::MutexGuard<'_, RatingScreen> {
-    s.lock().unwrap_or_else(|e| e.into_inner())
+/// The rating screen on the UI thread: its controller and the hall it talks to.
+pub struct App {
+    ui: slint::Weak<RatingWindow>,
+    on_ui: OnUi<App>,
+    screen: RefCell<RatingScreen>,
+    client: HallClient,
+    rt: tokio::runtime::Handle,
+    counter: CounterId,
+    /// Questions and messages time out; an unanswered "why?" sends.
+    clock: slint::Timer,
 }
 
-/// Creates the window and starts following the service. Call on the UI thread.
+/// Creates the window, connects it and starts following the service. Call on the UI thread.
 pub fn start(
     opts: RatingOptions,
     rt: &tokio::runtime::Handle,
 ) -> Result<RatingWindow, slint::PlatformError> {
     let ui = RatingWindow::new()?;
-    let screen: Shared = Arc::new(Mutex::new(RatingScreen::new(opts.counter)));
-    let client = HallClient::new(&opts.server, opts.token);
+    let app = Rc::new(App {
+        ui: ui.as_weak(),
+        on_ui: OnUi::reserve(),
+        screen: RefCell::new(RatingScreen::new(opts.counter)),
+        client: HallClient::new(&opts.server, opts.token),
+        rt: rt.clone(),
+        counter: opts.counter,
+        clock: slint::Timer::default(),
+    });
+    app.on_ui.attach(&app);
     let adapter = ui.global::<RatingAdapter>();
     adapter.set_counter_name(format!("Quầy {}", opts.counter).into());
     adapter.set_hall_name("".into());
-    render(&ui, &lock(&screen));
+    render(&ui, &app.screen.borrow());
+    connect(&ui, &app);
+    app.load_names();
+    app.follow();
+    let weak = Rc::downgrade(&app);
+    app.clock.start(
+        slint::TimerMode::Repeated,
+        Duration::from_secs(1),
+        move || {
+            if let Some(app) = weak.upgrade() {
+                app.tick();
+            }
+        },
+    );
+    Ok(ui)
+}
 
-    // The hall's and the counter's names.
-    {
-        let (client, weak, counter) = (client.clone(), ui.as_weak(), opts.counter);
-        let screen = screen.clone();
-        rt.spawn(async move {
+/// Taps: a face, then (for "not satisfied") a reason or "skip" (-1). Closing the
+/// window lets the app go.
+pub fn connect(ui: &RatingWindow, app: &Rc<App>) {
+    let a = ui.global::<RatingAdapter>();
+    let weak = Rc::downgrade(app);
+    a.on_rate(move |i| {
+        let Some(level) = Satisfaction::ALL.get(i as usize).copied() else {
+            return;
+        };
+        if let Some(app) = weak.upgrade() {
+            let send = app.screen.borrow_mut().tap(level, Utc::now());
+            app.after(send);
+        }
+    });
+    let weak = Rc::downgrade(app);
+    a.on_reason(move |i| {
+        if let Some(app) = weak.upgrade() {
+            let send = app.screen.borrow_mut().reason(usize::try_from(i).ok());
+            app.after(send);
+        }
+    });
+    let on_ui = app.on_ui;
+    ui.window().on_close_requested(move || {
+        on_ui.release();
+        slint::CloseRequestResponse::HideWindow
+    });
+}
+
+impl App {
+    /// The hall's and the counter's names, and the reasons offered, retried until
+    /// the service answers.
+    fn load_names(&self) {
+        let (client, counter, on_ui) = (self.client.clone(), self.counter, self.on_ui);
+        self.rt.spawn(async move {
             loop {
                 if let (Ok(h), Ok(counters)) = (client.hall().await, client.counters().await) {
                     let name = counters
@@ -52,11 +111,15 @@ pub fn start(
                         .find(|c| c.id == counter)
                         .map(|c| c.name)
                         .unwrap_or_else(|| format!("Quầy {counter}"));
-                    lock(&screen).set_reasons(h.rating_reasons.clone());
-                    let _ = weak.upgrade_in_event_loop(move |ui| {
-                        let a = ui.global::<RatingAdapter>();
-                        a.set_hall_name(h.name.into());
-                        a.set_counter_name(name.into());
+                    on_ui.later(move |app| {
+                        app.screen
+                            .borrow_mut()
+                            .set_reasons(h.rating_reasons.clone());
+                        if let Some(ui) = app.ui.upgrade() {
+                            let a = ui.global::<RatingAdapter>();
+                            a.set_hall_name(h.name.into());
+                            a.set_counter_name(name.into());
+                        }
                     });
                     return;
                 }
@@ -65,104 +128,60 @@ pub fn start(
         });
     }
 
-    // Events: a finished ticket at this counter is asked about.
-    {
-        let (screen, weak) = (screen.clone(), ui.as_weak());
-        rt.spawn(follow(client.clone(), move |update| {
-            let connected = !matches!(update, Update::Stale);
-            if let Update::Event(e) = &update {
-                lock(&screen).on_event(e, Utc::now());
-            }
-            let screen = screen.clone();
-            let _ = weak.upgrade_in_event_loop(move |ui| {
-                ui.global::<RatingAdapter>().set_connected(connected);
-                render(&ui, &lock(&screen));
+    /// Events: a finished ticket at this counter is asked about.
+    fn follow(&self) {
+        let on_ui = self.on_ui;
+        self.rt.spawn(follow(self.client.clone(), move |update| {
+            on_ui.later(move |app| {
+                let connected = !matches!(update, Update::Stale);
+                if let Update::Event(e) = &update {
+                    app.screen.borrow_mut().on_event(e, Utc::now());
+                }
+                if let Some(ui) = app.ui.upgrade() {
+                    ui.global::<RatingAdapter>().set_connected(connected);
+                }
+                app.render();
             });
             false
         }));
     }
 
-    // A rating on its way: sent on the runtime, the answer drawn.
-    let dispatch = {
-        let (screen, weak, rt) = (screen.clone(), ui.as_weak(), rt.clone());
-        let counter = opts.counter;
-        Rc::new(move |send: Send| {
-            let (screen, weak, client) = (screen.clone(), weak.clone(), client.clone());
-            rt.spawn(async move {
-                let result = client
-                    .rate(
-                        counter,
-                        send.ticket,
-                        send.level,
-                        send.reason.as_deref(),
-                        RatingSource::Screen,
-                    )
-                    .await
-                    .map(|_| ());
-                lock(&screen).answered(result, Utc::now());
-                let _ = weak.upgrade_in_event_loop(move |ui| render(&ui, &lock(&screen)));
+    fn tick(&self) {
+        let before = self.screen.borrow().phase().clone();
+        let send = self.screen.borrow_mut().tick(Utc::now());
+        if *self.screen.borrow().phase() != before || send.is_some() {
+            self.after(send);
+        }
+    }
+
+    /// Redraws, and sends what the controller decided to send.
+    fn after(&self, send: Option<Send>) {
+        self.render();
+        let Some(send) = send else { return };
+        let (client, counter, on_ui) = (self.client.clone(), self.counter, self.on_ui);
+        self.rt.spawn(async move {
+            let result = client
+                .rate(
+                    counter,
+                    send.ticket,
+                    send.level,
+                    send.reason.as_deref(),
+                    RatingSource::Screen,
+                )
+                .await
+                .map(|_| ());
+            on_ui.later(move |app| {
+                app.screen.borrow_mut().answered(result, Utc::now());
+                app.render();
             });
-        })
-    };
-
-    // Taps: a face, then (for "not satisfied") a reason or "skip" (-1).
-    {
-        let (screen, weak, dispatch) = (screen.clone(), ui.as_weak(), dispatch.clone());
-        adapter.on_rate(move |i| {
-            let Some(level) = Satisfaction::ALL.get(i as usize).copied() else {
-                return;
-            };
-            let send = lock(&screen).tap(level, Utc::now());
-            if let Some(ui) = weak.upgrade() {
-                render(&ui, &lock(&screen));
-            }
-            if let Some(send) = send {
-                dispatch(send);
-            }
-        });
-    }
-    {
-        let (screen, weak, dispatch) = (screen.clone(), ui.as_weak(), dispatch.clone());
-        adapter.on_reason(move |i| {
-            let send = lock(&screen).reason(usize::try_from(i).ok());
-            if let Some(ui) = weak.upgrade() {
-                render(&ui, &lock(&screen));
-            }
-            if let Some(send) = send {
-                dispatch(send);
-            }
         });
     }
 
-    // The clock: questions and messages time out; an unanswered "why?" sends.
-    let timer = slint::Timer::default();
-    {
-        let (screen, weak) = (screen.clone(), ui.as_weak());
-        timer.start(
-            slint::TimerMode::Repeated,
-            Duration::from_secs(1),
-            move || {
-                let mut s = lock(&screen);
-                let before = s.phase().clone();
-                let send = s.tick(Utc::now());
-                if *s.phase() != before
-                    && let Some(ui) = weak.upgrade()
-                {
-                    render(&ui, &s);
-                }
-                drop(s);
-                if let Some(send) = send {
-                    dispatch(send);
-                }
-            },
-        );
+    fn render(&self) {
+        if let Some(ui) = self.ui.upgrade() {
+            render(&ui, &self.screen.borrow());
+        }
     }
-    // The window's close handler owns the clock, so it ticks as long as the window lives.
-    ui.window().on_close_requested(move || {
-        let _clock = &timer;
-        slint::CloseRequestResponse::HideWindow
-    });
-    Ok(ui)
 }
 
 /// Draws the phase.
