@@ -14,7 +14,7 @@ use motcua_hardware::printer::sim::{Faults, Simulator};
 use motcua_hardware::printer::tcp_sim::TcpPrinter;
 use motcua_hardware::printer::{EscPosPrinter, PrinterSpec};
 use motcua_screens::kiosk::app::{KioskOptions, start};
-use motcua_screens::ui::{KioskAdapter, Screen};
+use motcua_screens::ui::{KioskAdapter, PrintStatus, Screen};
 
 #[test]
 fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {
@@ -60,7 +60,11 @@ fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {
             }
             3 if a.get_screen() == Screen::Home && tap(&ui, "Chứng thực") => 4,
             4 if a.get_screen() == Screen::Priority && tap(&ui, "Người cao tuổi") => 5,
-            5 if a.get_screen() == Screen::Ticket && !a.get_ticket().print_ok => 6,
+            5 if a.get_screen() == Screen::Ticket
+                && a.get_ticket().print == PrintStatus::Failed =>
+            {
+                6
+            }
             other => other,
         }
     });
@@ -71,10 +75,17 @@ fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {
     let card = a.get_ticket();
     assert_eq!(card.number, "B001");
     assert!(card.priority.contains("Người cao tuổi"));
+    // What the citizen reads: the printer's trouble, and the number to remember.
+    let shown = shown_texts(&ui);
     assert!(
-        card.print_message.contains("hết giấy") && card.print_message.contains("B001"),
-        "{}",
-        card.print_message
+        shown
+            .iter()
+            .any(|t| t.contains("hết giấy") && t.contains("B001")),
+        "{shown:?}"
+    );
+    assert!(
+        shown.iter().any(|t| t == "Ưu tiên – Người cao tuổi"),
+        "{shown:?}"
     );
     let sheets = sim.lock().unwrap().sheets().to_vec();
     assert_eq!(sheets.len(), 1, "nothing printed into an empty roll");
@@ -97,7 +108,7 @@ fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {
         (ticket["number"].as_str(), ticket["priority"].as_str()),
         (Some("B001"), Some("elderly"))
     );
-    assert!(a.get_printer_warning().contains("hết giấy"));
+    assert!(a.get_printer_problem().contains("hết giấy"));
 
     // Staff see the empty roll on the board (the kiosk reports it in the background).
     let deadline = Instant::now() + Duration::from_secs(5);

@@ -121,6 +121,11 @@ fn every_screen_renders_at_every_size() {
             notice.choose_service("DD");
             shots.push(("home-closed-line", notice));
 
+            let mut low = morning().0;
+            low.lang = lang;
+            low.printer = Health::PaperLow;
+            shots.push(("home-printer-low", low));
+
             let mut prio = morning().0;
             prio.lang = lang;
             prio.choose_service("HT");

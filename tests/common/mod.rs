@@ -293,6 +293,18 @@ pub fn tap(ui: &impl slint::ComponentHandle, label: &str) -> bool {
     }
 }
 
+/// Every text the window shows now, as a screen reader would read it.
+pub fn shown_texts(ui: &impl slint::ComponentHandle) -> Vec<String> {
+    use i_slint_backend_testing::{AccessibleRole, ElementQuery};
+    ElementQuery::from_root(ui)
+        .match_descendants()
+        .match_accessible_role(AccessibleRole::Text)
+        .find_all()
+        .into_iter()
+        .filter_map(|e| e.accessible_label().map(|l| l.to_string()))
+        .collect()
+}
+
 pub async fn get(c: &reqwest::Client, url: &str) -> (u16, Value) {
     let res = c.get(url).send().await.unwrap();
     let status = res.status().as_u16();

@@ -4,10 +4,11 @@
 
 slint::include_modules!();
 
-/// "Thứ Ba, 24/11/2026" (or "Tuesday, 24/11/2026") for the windows' headers.
-pub fn date_text<Tz: chrono::TimeZone>(english: bool, now: &chrono::DateTime<Tz>) -> String {
+/// "Thứ Ba, 24/11/2026" for the display's header: the waiting room's screen speaks
+/// Vietnamese, whatever language a citizen chose at the kiosk.
+pub fn vietnamese_date<Tz: chrono::TimeZone>(now: &chrono::DateTime<Tz>) -> String {
     use chrono::Datelike;
-    const VI: [&str; 7] = [
+    const DAYS: [&str; 7] = [
         "Thứ Hai",
         "Thứ Ba",
         "Thứ Tư",
@@ -16,16 +17,6 @@ pub fn date_text<Tz: chrono::TimeZone>(english: bool, now: &chrono::DateTime<Tz>
         "Thứ Bảy",
         "Chủ Nhật",
     ];
-    const EN: [&str; 7] = [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ];
-    let i = now.weekday().num_days_from_monday() as usize;
-    let day = if english { EN[i] } else { VI[i] };
+    let day = DAYS[now.weekday().num_days_from_monday() as usize];
     format!("{day}, {:02}/{:02}/{}", now.day(), now.month(), now.year())
 }

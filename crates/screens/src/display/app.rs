@@ -281,7 +281,7 @@ pub fn short_code(code: &str) -> String {
 pub fn render_clock(ui: &DisplayWindow, model: Option<&DisplayModel>, now: chrono::DateTime<Tz>) {
     let a = ui.global::<DisplayAdapter>();
     a.set_clock(now.format("%H:%M").to_string().into());
-    a.set_date(crate::ui::date_text(false, &now).into());
+    a.set_date(crate::ui::vietnamese_date(&now).into());
     match model.and_then(|m| m.spotlight_at(now.with_timezone(&Utc), SPOTLIGHT_SECS)) {
         Some(s) => {
             let age = (now.with_timezone(&Utc) - s.at).num_seconds();

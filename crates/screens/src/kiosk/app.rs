@@ -18,12 +18,12 @@ use super::controller::{
     Effect, Kiosk, Lang, Loaded, PrintState, PriorityChoice, Screen as KScreen,
 };
 use crate::ui::{
-    Choice, KioskAdapter, KioskWindow, ProcedureDetail, Screen, ServiceTile, TicketCard,
+    Choice, KioskAdapter, KioskWindow, PrintStatus, ProcedureDetail, Screen, ServiceTile,
+    TicketCard,
 };
 use crate::wiring::OnUi;
 use motcua_api::{CounterView, TicketView};
 use motcua_client::HallClient;
-use motcua_core::domain::Localized;
 use motcua_hardware::printer::{EscPosPrinter, Health, TicketPrint, Watcher, layout, raster};
 
 /// What a kiosk needs to know to run.
@@ -353,11 +353,7 @@ impl App {
 
     fn render_clock(&self) {
         let Some(ui) = self.ui.upgrade() else { return };
-        let english = self.kiosk.borrow().lang == Lang::En;
-        let now = self.local_time();
-        let a = ui.global::<KioskAdapter>();
-        a.set_clock(now.format("%H:%M").to_string().into());
-        a.set_date(crate::ui::date_text(english, &now).into());
+        set_clock(&ui.global::<KioskAdapter>(), self.local_time());
     }
 
     /// Pushes the controller's state into the window.
@@ -373,8 +369,7 @@ impl App {
 pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option<Image>) {
     let lang = k.lang;
     let a = ui.global::<KioskAdapter>();
-    a.set_clock(now.format("%H:%M").to_string().into());
-    a.set_date(crate::ui::date_text(lang == Lang::En, &now).into());
+    set_clock(&a, now);
     a.set_hall_name(k.hall_name.clone().into());
     // Switching the translation re-evaluates every string on screen: only on a change.
     let switched = a.get_english() != (lang == Lang::En);
@@ -388,7 +383,12 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
             .unwrap_or_default()
             .into(),
     );
-    a.set_printer_warning(printer_warning(lang, k.printer).into());
+    let (problem, code) = match k.printer {
+        Health::Ready | Health::Unknown => (String::new(), String::new()),
+        h => (h.describe_vi().to_string(), h.code().replace('_', " ")),
+    };
+    a.set_printer_problem(problem.into());
+    a.set_printer_code(code.into());
     a.set_screen(match k.screen {
         KScreen::Home => Screen::Home,
         KScreen::Priority => Screen::Priority,
@@ -407,13 +407,10 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
                 Lang::En => s.name.en.clone().unwrap_or_default().into(),
                 Lang::Vi => SharedString::new(),
             },
-            status: tile_status(lang, s.open, s.load.waiting, s.estimated_wait_s, &s.hours).into(),
-            short_status: if s.open {
-                SharedString::new()
-            } else {
-                lang.pick("Ngoài giờ", "Closed").into()
-            },
             open: s.open,
+            waiting: count(s.load.waiting),
+            wait_minutes: s.estimated_wait_s.map_or(0, |w| minutes(w).max(1)),
+            hours: lang.text(&s.hours).into(),
         })
         .collect();
     a.set_services(ModelRc::new(VecModel::from(tiles)));
@@ -439,21 +436,24 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
     if let Some(issued) = &k.issued {
         let t = &issued.ticket;
         let priority = t.ticket.priority.as_ref().map(|code| {
-            let name = k
-                .priority_groups
+            k.priority_groups
                 .iter()
                 .find(|g| &g.code == code)
-                .map_or_else(|| code.clone(), |g| lang.text(&g.name));
-            format!("{} – {name}", lang.pick("Ưu tiên", "Priority"))
+                .map_or_else(|| code.clone(), |g| lang.text(&g.name))
         });
+        let (print, print_problem) = match &issued.print {
+            PrintState::Printing => (PrintStatus::Printing, String::new()),
+            PrintState::Printed => (PrintStatus::Printed, String::new()),
+            PrintState::Failed(h) => (PrintStatus::Failed, h.describe_vi().to_string()),
+        };
         a.set_ticket(TicketCard {
             number: t.ticket.number.clone().into(),
             service: lang.text(&issued.service_name).into(),
             priority: priority.unwrap_or_default().into(),
-            ahead: ahead_text(lang, t.waiting_ahead).into(),
-            wait: wait_text(lang, t.estimated_wait_s).into(),
-            print_message: print_text(lang, &issued.print, &t.ticket.number).into(),
-            print_ok: !matches!(issued.print, PrintState::Failed(_)),
+            ahead: t.waiting_ahead.map_or(-1, count),
+            wait_minutes: t.estimated_wait_s.map_or(0, minutes),
+            print,
+            print_problem: print_problem.into(),
         });
         a.set_ticket_qr(qr.unwrap_or_default());
     }
@@ -557,80 +557,22 @@ pub fn to_image(b: raster::Bitmap) -> Image {
     Image::from_rgb8(buf)
 }
 
-fn minutes(secs: u64) -> u64 {
-    secs.div_ceil(60).max(1)
-}
-
-pub fn tile_status(
-    lang: Lang,
-    open: bool,
-    waiting: u32,
-    wait_s: Option<u64>,
-    hours: &Localized,
-) -> String {
-    if !open {
-        return match lang {
-            Lang::Vi => format!("Ngoài giờ nhận số\n{}", hours.vi),
-            Lang::En => format!("Closed now\n{}", Lang::En.text(hours)),
-        };
-    }
-    match (waiting, wait_s) {
-        (0, _) => lang.pick("Không phải chờ", "No wait").into(),
-        (n, Some(s)) => match lang {
-            Lang::Vi => format!("{n} người đang chờ\nkhoảng {} phút", minutes(s)),
-            Lang::En => format!("{n} waiting\nabout {} min", minutes(s)),
-        },
-        (n, None) => match lang {
-            Lang::Vi => format!("{n} người đang chờ"),
-            Lang::En => format!("{n} waiting"),
-        },
+/// Whole minutes a citizen reads: at least one while any wait is expected.
+fn minutes(secs: u64) -> i32 {
+    match secs {
+        0 => 0,
+        s => i32::try_from(s.div_ceil(60)).unwrap_or(i32::MAX),
     }
 }
 
-fn ahead_text(lang: Lang, ahead: Option<u32>) -> String {
-    match (lang, ahead) {
-        (_, None) => String::new(),
-        (Lang::Vi, Some(0)) => "Ông/bà là người tiếp theo".into(),
-        (Lang::En, Some(0)) => "You are next".into(),
-        (Lang::Vi, Some(n)) => format!("Có {n} người đang chờ trước ông/bà"),
-        (Lang::En, Some(1)) => "1 person ahead of you".into(),
-        (Lang::En, Some(n)) => format!("{n} people ahead of you"),
-    }
+fn count(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-fn wait_text(lang: Lang, wait_s: Option<u64>) -> String {
-    match (lang, wait_s) {
-        (_, None) | (_, Some(0)) => String::new(),
-        (Lang::Vi, Some(s)) => format!("Thời gian chờ dự kiến: khoảng {} phút", minutes(s)),
-        (Lang::En, Some(s)) => format!("Expected wait: about {} min", minutes(s)),
-    }
-}
-
-fn print_text(lang: Lang, print: &PrintState, number: &str) -> String {
-    match (lang, print) {
-        (Lang::Vi, PrintState::Printing) => "Đang in phiếu…".into(),
-        (Lang::En, PrintState::Printing) => "Printing your ticket…".into(),
-        (Lang::Vi, PrintState::Printed) => "Xin mời nhận phiếu ở khe bên dưới.".into(),
-        (Lang::En, PrintState::Printed) => "Please take your ticket from the slot below.".into(),
-        (Lang::Vi, PrintState::Failed(h)) => format!(
-            "Máy in {}, chưa in được phiếu. Lượt của ông/bà vẫn được giữ: xin ghi nhớ số {number} hoặc quét mã QR.",
-            h.describe_vi()
-        ),
-        (Lang::En, PrintState::Failed(_)) => format!(
-            "The printer could not print your ticket. Your place is kept: please remember number {number} or scan the QR code."
-        ),
-    }
-}
-
-fn printer_warning(lang: Lang, h: Health) -> String {
-    match h {
-        Health::Ready | Health::Unknown => String::new(),
-        h => match lang {
-            Lang::Vi => format!("Máy in {} – xin báo cán bộ", h.describe_vi()),
-            Lang::En => format!(
-                "Printer: {} – please tell a staff member",
-                h.code().replace('_', " ")
-            ),
-        },
-    }
+/// The clock, the weekday (the screen names it in the kiosk's language) and the date.
+fn set_clock(a: &KioskAdapter, now: chrono::DateTime<Tz>) {
+    use chrono::Datelike;
+    a.set_clock(now.format("%H:%M").to_string().into());
+    a.set_weekday(now.weekday().num_days_from_monday() as i32);
+    a.set_date(now.format("%d/%m/%Y").to_string().into());
 }
