@@ -70,3 +70,25 @@ impl<T: 'static> OnUi<T> {
         let _ = slint::invoke_from_event_loop(move || self.with(f));
     }
 }
+
+/// Calls `tick` on the app once a second while the app lives (clocks, timeouts).
+pub fn every_second<T: 'static>(timer: &slint::Timer, app: &Rc<T>, tick: fn(&Rc<T>)) {
+    let app = Rc::downgrade(app);
+    timer.start(
+        slint::TimerMode::Repeated,
+        std::time::Duration::from_secs(1),
+        move || {
+            if let Some(app) = app.upgrade() {
+                tick(&app);
+            }
+        },
+    );
+}
+
+/// Closing the window lets the app go: its timers stop, late answers find nobody.
+pub fn release_on_close<T: 'static>(window: &slint::Window, on_ui: OnUi<T>) {
+    window.on_close_requested(move || {
+        on_ui.release();
+        slint::CloseRequestResponse::HideWindow
+    });
+}

@@ -15,7 +15,7 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 use super::model::{Applied, DisplayModel};
 use crate::display::announce::{Announcer, Call, ResultsSchedule};
 use crate::ui::{CallRow, CounterCard, DisplayAdapter, DisplayWindow, LineRow, ResultRow};
-use crate::wiring::OnUi;
+use crate::wiring::{OnUi, every_second, release_on_close};
 use motcua_client::HallClient;
 use motcua_client::follow::{Update, follow};
 use motcua_core::queue::EventKind;
@@ -89,26 +89,13 @@ pub fn start(
     connect(&ui, &app);
     app.load_hall();
     app.follow();
-    let weak = Rc::downgrade(&app);
-    app.clock.start(
-        slint::TimerMode::Repeated,
-        Duration::from_secs(1),
-        move || {
-            if let Some(app) = weak.upgrade() {
-                app.tick();
-            }
-        },
-    );
+    every_second(&app.clock, &app, |app| app.tick());
     Ok(ui)
 }
 
 /// Nobody taps a waiting-room TV: closing the window lets the app go.
 pub fn connect(ui: &DisplayWindow, app: &Rc<App>) {
-    let on_ui = app.on_ui;
-    ui.window().on_close_requested(move || {
-        on_ui.release();
-        slint::CloseRequestResponse::HideWindow
-    });
+    release_on_close(ui.window(), app.on_ui);
 }
 
 impl App {

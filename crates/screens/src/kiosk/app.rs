@@ -21,7 +21,7 @@ use crate::ui::{
     Choice, KioskAdapter, KioskWindow, PrintStatus, ProcedureDetail, Screen, ServiceTile,
     TicketCard,
 };
-use crate::wiring::OnUi;
+use crate::wiring::{OnUi, every_second, release_on_close};
 use motcua_api::{CounterView, TicketView};
 use motcua_client::HallClient;
 use motcua_hardware::printer::{EscPosPrinter, Health, TicketPrint, Watcher, layout, raster};
@@ -83,28 +83,14 @@ pub fn start(
     app.on_ui.attach(&app);
     connect(&ui, &app);
     app.watch_printer();
-    let weak = Rc::downgrade(&app);
-    app.ticker.start(
-        slint::TimerMode::Repeated,
-        Duration::from_secs(1),
-        move || {
-            let Some(app) = weak.upgrade() else { return };
-            let screen = app.kiosk.borrow().screen;
-            let effects = app.kiosk.borrow_mut().tick(1000);
-            if effects.is_empty() && app.kiosk.borrow().screen == screen {
-                // A quiet second: only the clock moves, so only the clock is redrawn.
-                app.render_clock();
-            } else {
-                app.apply(effects);
-            }
-        },
-    );
+    every_second(&app.ticker, &app, |app| app.tick());
     app.apply(vec![Effect::Refresh]);
     Ok(ui)
 }
 
-/// The citizen's taps and keys, as controller calls.
+/// The citizen's taps and keys, as controller calls. Closing the window lets the app go.
 pub fn connect(ui: &KioskWindow, app: &Rc<App>) {
+    release_on_close(ui.window(), app.on_ui);
     let a = ui.global::<KioskAdapter>();
     let act = |f: fn(&mut Kiosk) -> Vec<Effect>| {
         let app = Rc::downgrade(app);
@@ -161,6 +147,18 @@ pub fn connect(ui: &KioskWindow, app: &Rc<App>) {
 }
 
 impl App {
+    /// Once a second: screen timeouts and refreshes, and the clock.
+    fn tick(self: &Rc<Self>) {
+        let screen = self.kiosk.borrow().screen;
+        let effects = self.kiosk.borrow_mut().tick(1000);
+        if effects.is_empty() && self.kiosk.borrow().screen == screen {
+            // A quiet second: only the clock moves, so only the clock is redrawn.
+            self.render_clock();
+        } else {
+            self.apply(effects);
+        }
+    }
+
     /// A citizen's action: update the controller, carry out its effects, redraw.
     fn act(self: &Rc<Self>, f: impl FnOnce(&mut Kiosk) -> Vec<Effect>) {
         let effects = f(&mut self.kiosk.borrow_mut());

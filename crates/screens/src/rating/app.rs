@@ -10,7 +10,7 @@ use slint::ComponentHandle;
 
 use super::controller::{Phase, RatingScreen, Send};
 use crate::ui::{RatingAdapter, RatingWindow};
-use crate::wiring::OnUi;
+use crate::wiring::{OnUi, every_second, release_on_close};
 use motcua_client::HallClient;
 use motcua_client::follow::{Update, follow};
 use motcua_core::domain::{CounterId, RatingSource, Satisfaction};
@@ -57,16 +57,7 @@ pub fn start(
     connect(&ui, &app);
     app.load_names();
     app.follow();
-    let weak = Rc::downgrade(&app);
-    app.clock.start(
-        slint::TimerMode::Repeated,
-        Duration::from_secs(1),
-        move || {
-            if let Some(app) = weak.upgrade() {
-                app.tick();
-            }
-        },
-    );
+    every_second(&app.clock, &app, |app| app.tick());
     Ok(ui)
 }
 
@@ -91,11 +82,7 @@ pub fn connect(ui: &RatingWindow, app: &Rc<App>) {
             app.after(send);
         }
     });
-    let on_ui = app.on_ui;
-    ui.window().on_close_requested(move || {
-        on_ui.release();
-        slint::CloseRequestResponse::HideWindow
-    });
+    release_on_close(ui.window(), app.on_ui);
 }
 
 impl App {
