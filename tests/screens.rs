@@ -19,7 +19,7 @@ use motcua_hardware::printer::Health;
 use motcua_screens::display::model::DisplayModel;
 use motcua_screens::kiosk::app::{render, to_image};
 use motcua_screens::kiosk::controller::{
-    Issued, Kiosk, Lang, Loaded, PrintState, PriorityChoice, Screen,
+    Issued, Kiosk, Lang, Loaded, Message, PrintState, PriorityChoice, Screen,
 };
 use motcua_screens::ui::KioskWindow;
 use motcua_service::config::Config;
@@ -221,7 +221,10 @@ fn every_screen_renders_at_every_size() {
             let mut capitals = morning().0;
             capitals.lang = lang;
             capitals.hall_name = "ẮẰẲẴẶ ỐỒỔỖỘ ỨỪỬỮỰ – TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG".into();
-            capitals.notice = Some(Localized::new("ẮẰẲẴẶ ỐỒỔỖỘ ỨỪỬỮỰ", "ẮẰẲẴẶ ỐỒỔỖỘ ỨỪỬỮỰ"));
+            capitals.notice = Some(Message::Hall(Localized::new(
+                "ẮẰẲẴẶ ỐỒỔỖỘ ỨỪỬỮỰ",
+                "ẮẰẲẴẶ ỐỒỔỖỘ ỨỪỬỮỰ",
+            )));
             shots.push(("stacked-capitals", capitals));
 
             let lang_name = match lang {

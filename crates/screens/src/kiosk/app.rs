@@ -15,11 +15,11 @@ use slint::{
 };
 
 use super::controller::{
-    Effect, Kiosk, Lang, Loaded, PrintState, PriorityChoice, Screen as KScreen,
+    Effect, Kiosk, Lang, Loaded, Message, PrintState, PriorityChoice, Screen as KScreen,
 };
 use crate::ui::{
-    Choice, KioskAdapter, KioskWindow, PrintStatus, ProcedureDetail, Screen, ServiceTile,
-    TicketCard,
+    Choice, KioskAdapter, KioskWindow, PrintStatus, ProcedureDetail, Said, SaidKind, Screen,
+    ServiceTile, TicketCard,
 };
 use crate::wiring::{OnUi, every_second, release_on_close};
 use motcua_api::{CounterView, TicketView};
@@ -374,13 +374,7 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
     a.set_english(lang == Lang::En);
     a.set_connected(k.connected);
     a.set_busy(k.busy);
-    a.set_notice(
-        k.notice
-            .as_ref()
-            .map(|n| lang.text(n))
-            .unwrap_or_default()
-            .into(),
-    );
+    a.set_notice(said(lang, k.notice.as_ref()));
     let (problem, code) = match k.printer {
         Health::Ready | Health::Unknown => (String::new(), String::new()),
         h => (h.describe_vi().to_string(), h.code().replace('_', " ")),
@@ -464,14 +458,8 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
         .collect();
     a.set_lookup_id_boxes(slint::ModelRc::new(slint::VecModel::from(boxes)));
     a.set_lookup_boxes_full(k.id_digits.len() == 4);
-    a.set_lookup_result(
-        k.lookup_result
-            .as_ref()
-            .map(|r| lang.text(r))
-            .unwrap_or_default()
-            .into(),
-    );
-    if switched && let Err(e) = slint::select_bundled_translation(lang.pick("", "en")) {
+    a.set_lookup_result(said(lang, k.lookup_result.as_ref()));
+    if switched && let Err(e) = slint::select_bundled_translation(lang.translation()) {
         tracing::warn!("kiosk: cannot switch language: {e}");
     }
 }
@@ -553,6 +541,32 @@ pub fn to_image(b: raster::Bitmap) -> Image {
         *px = Rgb8Pixel { r: v, g: v, b: v };
     }
     Image::from_rgb8(buf)
+}
+
+/// A message for the screens to say: the hall's words in the kiosk's language as
+/// they are, the kiosk's own as a kind with what fills them in.
+fn said(lang: Lang, m: Option<&Message>) -> Said {
+    let mut out = Said::default();
+    out.kind = match m {
+        None => SaidKind::None,
+        Some(Message::Hall(words)) => {
+            out.text = lang.text(words).into();
+            SaidKind::Hall
+        }
+        Some(Message::ServiceAway) => SaidKind::ServiceAway,
+        Some(Message::LineClosed { name, hours }) => {
+            out.name = lang.text(name).into();
+            out.hours = lang.text(hours).into();
+            SaidKind::LineClosed
+        }
+        Some(Message::NoTicket) => SaidKind::NoTicket,
+        Some(Message::NotFound(code)) => {
+            out.code = code.into();
+            SaidKind::NotFound
+        }
+        Some(Message::LookupAway) => SaidKind::LookupAway,
+    };
+    out
 }
 
 /// Whole minutes a citizen reads: at least one while any wait is expected.

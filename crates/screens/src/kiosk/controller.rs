@@ -30,11 +30,11 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// Picks the Vietnamese or English text.
-    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+    /// The bundled translation the screens speak in: none for Vietnamese, the source.
+    pub fn translation(self) -> &'static str {
         match self {
-            Lang::Vi => vi,
-            Lang::En => en,
+            Lang::Vi => "",
+            Lang::En => "en",
         }
     }
 
@@ -119,9 +119,9 @@ pub struct Kiosk {
     pub chosen: Option<String>,
     pub issued: Option<Issued>,
     /// A message for the citizen on the home screen (a refusal, the service away).
-    pub notice: Option<Localized>,
+    pub notice: Option<Message>,
     pub lookup_input: String,
-    pub lookup_result: Option<Localized>,
+    pub lookup_result: Option<Message>,
     /// The dossier looked up has its result ready: one tap gives a return ticket.
     pub lookup_ready: Option<String>,
     /// The dossier asked for the last 4 digits of the citizen's ID card: its code.
@@ -138,11 +138,22 @@ pub struct Kiosk {
     since_report_ms: u64,
 }
 
-fn l(vi: impl Into<String>, en: impl Into<String>) -> Localized {
-    Localized {
-        vi: vi.into(),
-        en: Some(en.into()),
-    }
+/// What the kiosk tells a citizen. The hall's own words come as they are; the kiosk's
+/// own sentences are named here and worded by the screens (`@tr`), in either language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// The hall service's words: a refusal's reason, a dossier's status.
+    Hall(Localized),
+    /// The service cannot be reached: no tickets for now.
+    ServiceAway,
+    /// The line chosen is not giving tickets now.
+    LineClosed { name: Localized, hours: Localized },
+    /// The service refused a ticket without saying why.
+    NoTicket,
+    /// No dossier has this code.
+    NotFound(String),
+    /// The dossier lookup did not answer.
+    LookupAway,
 }
 
 impl Kiosk {
@@ -259,10 +270,7 @@ impl Kiosk {
     fn lost(&mut self, e: &ClientError) {
         tracing::warn!("kiosk: {e}");
         self.connected = false;
-        self.notice = Some(l(
-            "Hệ thống tạm thời chưa cấp được số. Xin ông/bà vui lòng chờ ít phút hoặc hỏi cán bộ hướng dẫn.",
-            "Tickets cannot be issued right now. Please wait a few minutes or ask a staff member.",
-        ));
+        self.notice = Some(Message::ServiceAway);
     }
 
     /// A tap on a line's button.
@@ -275,17 +283,10 @@ impl Kiosk {
             return Vec::new();
         };
         if !service.open {
-            self.notice = Some(l(
-                format!(
-                    "Lĩnh vực {} hiện chưa nhận số. Giờ nhận số: {}.",
-                    service.name.vi, service.hours.vi
-                ),
-                format!(
-                    "{} is not giving tickets now. Hours: {}.",
-                    Lang::En.text(&service.name),
-                    Lang::En.text(&service.hours)
-                ),
-            ));
+            self.notice = Some(Message::LineClosed {
+                name: service.name.clone(),
+                hours: service.hours.clone(),
+            });
             return Vec::new();
         }
         self.notice = None;
@@ -329,7 +330,7 @@ impl Kiosk {
                     .find(|s| s.code == ticket.ticket.service)
                     .map(|s| s.name.clone())
                     .unwrap_or_else(|| {
-                        l(ticket.ticket.service.clone(), ticket.ticket.service.clone())
+                        Localized::new(&ticket.ticket.service, &ticket.ticket.service)
                     });
                 self.issued = Some(Issued {
                     ticket: ticket.clone(),
@@ -346,13 +347,13 @@ impl Kiosk {
                 ..
             }) => {
                 self.go_home();
-                self.notice = Some(citizen_message.unwrap_or_else(|| {
-                    tracing::warn!("kiosk: ticket refused: {message}");
-                    l(
-                        "Chưa cấp được số. Xin vui lòng hỏi cán bộ hướng dẫn.",
-                        "No ticket could be given. Please ask a staff member.",
-                    )
-                }));
+                self.notice = Some(citizen_message.map_or_else(
+                    || {
+                        tracing::warn!("kiosk: ticket refused: {message}");
+                        Message::NoTicket
+                    },
+                    Message::Hall,
+                ));
                 vec![Effect::Refresh]
             }
             Err(e) => {
@@ -516,29 +517,19 @@ impl Kiosk {
         self.lookup_result = Some(match result {
             Ok(status) => {
                 self.reconnected();
-                status
+                Message::Hall(status)
             }
             Err(ClientError::Refused { status: 404, .. }) => {
                 self.reconnected();
-                l(
-                    format!(
-                        "Không tìm thấy hồ sơ {code}. Xin kiểm tra lại mã trên giấy hẹn hoặc hỏi cán bộ tại quầy."
-                    ),
-                    format!(
-                        "No dossier {code} was found. Please check the code on your receipt or ask at a counter."
-                    ),
-                )
+                Message::NotFound(code.to_owned())
             }
             Err(ClientError::Refused {
                 citizen_message: Some(m),
                 ..
-            }) => m,
+            }) => Message::Hall(m),
             Err(e) => {
                 self.lost(&e);
-                l(
-                    "Hệ thống tra cứu tạm thời không trả lời. Xin thử lại sau ít phút hoặc hỏi cán bộ.",
-                    "The lookup is not answering right now. Please try again in a few minutes or ask a staff member.",
-                )
+                Message::LookupAway
             }
         });
     }
