@@ -4,6 +4,8 @@
 //! satisfaction screen. The PNGs land in
 //! `target/screenshots/` for a person to look at.
 
+mod common;
+
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
@@ -235,6 +237,29 @@ fn every_screen_renders_at_every_size() {
                 render(&ui, &state, now, Some(to_image(qr.clone())));
                 let shot = ui.window().take_snapshot().unwrap();
                 assert_eq!((shot.width(), shot.height()), (w, h));
+                // The kiosk's own sentences, as the window shows them.
+                let says = |words: &[&str]| {
+                    let shown = common::shown_texts(&ui);
+                    assert!(
+                        shown.iter().any(|t| words.iter().all(|w| t.contains(w))),
+                        "{name} {lang_name}: no text with {words:?} in {shown:?}"
+                    );
+                };
+                match (name, lang) {
+                    ("home-closed-line", Lang::Vi) => says(&["Lĩnh vực Đất đai", "13:30–17:00"]),
+                    ("home-closed-line", Lang::En) => says(&["Land is not giving", "13:30–17:00"]),
+                    ("lookup", Lang::Vi) => {
+                        says(&["Không tìm thấy hồ sơ 000.00.12.H27-261124-0042"])
+                    }
+                    ("lookup", Lang::En) => says(&["No dossier 000.00.12.H27-261124-0042"]),
+                    ("home-printer-low", Lang::Vi) => {
+                        says(&["Máy in sắp hết giấy – xin báo cán bộ"])
+                    }
+                    ("home-printer-low", Lang::En) => says(&["Printer: paper low"]),
+                    ("ticket", Lang::Vi) => says(&["Có 3 người đang chờ trước ông/bà"]),
+                    ("ticket", Lang::En) => says(&["3 people ahead of you"]),
+                    _ => {}
+                }
                 let path = out.join(format!("kiosk-{name}-{size}-{lang_name}.png"));
                 image::save_buffer(
                     &path,
