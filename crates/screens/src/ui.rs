@@ -1,5 +1,5 @@
-//! The Slint windows (kiosk, display, rating) and their adapter globals, compiled from
-//! the workspace's `ui/main.slint` by `build.rs`.
+//! The Slint windows of this build's apps (kiosk, display, rating) and their adapter
+//! globals, compiled from the workspace's `ui/<role>/<role>.slint` by `build.rs`.
 #![allow(clippy::all, missing_docs, unused_qualifications)]
 
 slint::include_modules!();
