@@ -201,6 +201,7 @@ fn statistics_and_dossiers() {
         auth_header: None,
         auth_env: None,
         retry_seconds: 10,
+        ca_file: None,
         messages,
     });
     let hall = motcua_service::hall::Hall::open(Arc::new(config), store).unwrap();

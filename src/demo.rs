@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use motcua_client::HallClient;
 use motcua_screens::display::{self, Voice};
 use motcua_screens::kiosk;
 use motcua_service::run::load_config;
@@ -16,14 +17,15 @@ pub fn run(listen: &str, data: Option<PathBuf>, config: Option<&Path>) -> Result
     motcua_service::demo::add_tokens(&mut config);
     let data = data.unwrap_or_else(data_dir);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let service = runtime.block_on(motcua_service::run::start(listen, &data, config, true))?;
+    let service = runtime.block_on(motcua_service::run::start(
+        listen, &data, config, None, true,
+    ))?;
     motcua_service::demo::seed_dossiers(&service.hall);
     motcua_service::demo::print_help(service.addr, &service.hall);
     let server = format!("http://{}", service.addr);
     let printer_dir = data.join("printer");
     let opts = kiosk::app::KioskOptions {
-        server: server.clone(),
-        token: Some("demo-kiosk".into()),
+        client: HallClient::new(&server, Some("demo-kiosk".into())),
         printer: kiosk::open_printer(&format!("sim:{}", printer_dir.display()), 80)?,
         public_url: None,
     };
@@ -36,7 +38,7 @@ pub fn run(listen: &str, data: Option<PathBuf>, config: Option<&Path>) -> Result
             let display = {
                 use slint::ComponentHandle;
                 let opts = display::app::DisplayOptions {
-                    server: server.clone(),
+                    client: HallClient::new(&server, None),
                     voice: voice(&data.join("announcements")),
                 };
                 let d = display::app::start(opts, runtime.handle())?;
@@ -73,7 +75,7 @@ pub fn run(listen: &str, data: Option<PathBuf>, config: Option<&Path>) -> Result
 fn counter_one_pad(runtime: &tokio::runtime::Runtime, server: &str) {
     let config = motcua_pad::PadConfig::default();
     let pins = motcua_pad::keyboard_pins(&config);
-    let client = motcua_pad::HallClient::new(server, Some("demo-counter-1".into()));
+    let client = HallClient::new(server, Some("demo-counter-1".into()));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     runtime.spawn(motcua_pad::run(pins, config, client, 1, stop, |a, o| {
         println!("Counter 1 pad, {a:?}: {o}");

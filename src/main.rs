@@ -9,6 +9,13 @@ use std::io::IsTerminal;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+#[cfg(any(
+    feature = "kiosk",
+    feature = "display",
+    feature = "rating",
+    feature = "pad"
+))]
+use motcua_client::HallClient;
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +40,30 @@ struct AtCounter {
     /// That counter's token.
     #[arg(long, env = "MOTCUA_COUNTER_TOKEN")]
     token: Option<String>,
+    #[command(flatten)]
+    ca: CaFile,
+}
+
+/// For a hall service on https whose certificate comes from a private CA.
+#[derive(clap::Args)]
+struct CaFile {
+    /// PEM file with that CA, trusted besides the system's certificates.
+    #[arg(long = "ca-file", env = "MOTCUA_CA_FILE")]
+    path: Option<std::path::PathBuf>,
+}
+
+/// The hall service as a device talks to it; says why when the CA file is wrong.
+#[cfg(any(
+    feature = "kiosk",
+    feature = "display",
+    feature = "rating",
+    feature = "pad"
+))]
+fn hall(server: &str, token: Option<String>, ca: &CaFile, role: &str) -> Result<HallClient> {
+    if token.is_none() && role != "display" {
+        tracing::warn!("no --token: the hall service will refuse what this {role} asks");
+    }
+    Ok(HallClient::connect(server, token, ca.path.as_deref())?)
 }
 
 #[derive(Subcommand)]
@@ -61,6 +92,12 @@ enum Cmd {
         /// Hall config (TOML). Without it: the sample hall, open at all hours.
         #[arg(long, env = "MOTCUA_CONFIG")]
         config: Option<std::path::PathBuf>,
+        /// Serve HTTPS with this certificate chain (PEM); reloaded on SIGHUP or change.
+        #[arg(long, env = "MOTCUA_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<std::path::PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, env = "MOTCUA_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<std::path::PathBuf>,
     },
     /// The citizen kiosk: a touchscreen window that gives and prints tickets.
     #[cfg(feature = "kiosk")]
@@ -71,6 +108,8 @@ enum Cmd {
         /// The kiosk's device token.
         #[arg(long, env = "MOTCUA_KIOSK_TOKEN")]
         token: Option<String>,
+        #[command(flatten)]
+        ca: CaFile,
         /// usb:/dev/usb/lp0, tcp:HOST:9100, serial:/dev/ttyUSB0:19200, file:PATH or sim:DIR
         #[arg(long, env = "MOTCUA_PRINTER", default_value = "sim:motcua-printer")]
         printer: String,
@@ -90,6 +129,8 @@ enum Cmd {
         /// The hall service.
         #[arg(long, env = "MOTCUA_SERVER", default_value = "http://127.0.0.1:8080")]
         server: String,
+        #[command(flatten)]
+        ca: CaFile,
         /// A folder of voice clips [default: the shipped Vietnamese pack].
         #[arg(long)]
         voice: Option<std::path::PathBuf>,
@@ -199,18 +240,30 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
             listen,
             data,
             config,
-        } => motcua_service::run::serve(&listen, &data, config.as_deref(), stop_signal()),
+            tls_cert,
+            tls_key,
+        } => {
+            let tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| motcua_service::run::TlsFiles { cert, key });
+            motcua_service::run::serve(&listen, &data, config.as_deref(), tls, stop_signal())
+        }
         #[cfg(feature = "hall")]
         Cmd::CheckConfig { file } => {
             let config = motcua_service::config::Config::load(&file)?;
             println!("{}: OK", file.display());
             print!("{}", motcua_service::report::describe(&config));
+            let runtime = tokio::runtime::Runtime::new()?;
+            for line in runtime.block_on(motcua_service::report::probe(&config)) {
+                println!("{line}");
+            }
             Ok(())
         }
         #[cfg(feature = "kiosk")]
         Cmd::Kiosk {
             server,
             token,
+            ca,
             printer,
             paper,
             public_url,
@@ -218,8 +271,7 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
         } => {
             use motcua_screens::kiosk;
             let opts = kiosk::app::KioskOptions {
-                server,
-                token,
+                client: hall(&server, token, &ca, "kiosk")?,
                 printer: kiosk::open_printer(&printer, paper)?,
                 public_url,
             };
@@ -234,6 +286,7 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
         #[cfg(feature = "display")]
         Cmd::Display {
             server,
+            ca,
             voice,
             player,
             speak_to,
@@ -245,7 +298,8 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
                 true => None,
                 false => Some(display::voice_output(voice, &player, speak_to)?),
             };
-            display::run(&server, voice, fullscreen, stop_signal())
+            let client = hall(&server, None, &ca, "display")?;
+            display::run(client, voice, fullscreen, stop_signal())
         }
         #[cfg(feature = "display")]
         Cmd::VoiceClips => {
@@ -264,13 +318,13 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
         } => motcua_screens::display::announce_test(&number, counter, voice, out, &player),
         #[cfg(feature = "rating")]
         Cmd::Rating { at, fullscreen } => {
-            motcua_screens::rating::run(at.counter, &at.server, at.token, fullscreen, stop_signal())
+            let client = hall(&at.server, at.token, &at.ca, "rating screen")?;
+            motcua_screens::rating::run(at.counter, client, fullscreen, stop_signal())
         }
         #[cfg(feature = "pad")]
         Cmd::Pad { at, pins, sim } => motcua_pad::run_device(
             at.counter,
-            &at.server,
-            at.token,
+            hall(&at.server, at.token, &at.ca, "pad")?,
             pins.as_deref(),
             sim,
             stop_signal(),

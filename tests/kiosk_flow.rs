@@ -29,8 +29,7 @@ fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {
     let printer = Arc::new(Mutex::new(EscPosPrinter::open(&spec, 576).unwrap()));
     let ui = start(
         KioskOptions {
-            server: svc.base.clone(),
-            token: Some(KIOSK.into()),
+            client: motcua_client::HallClient::new(&svc.base, Some(KIOSK.into())),
             printer,
             public_url: None,
         },

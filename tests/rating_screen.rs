@@ -29,8 +29,7 @@ fn the_screen_asks_about_the_ticket_just_finished_and_records_the_tap() {
     let c = client();
     let ui = start(
         RatingOptions {
-            server: svc.base.clone(),
-            token: Some(counter_token(2)),
+            client: motcua_client::HallClient::new(&svc.base, Some(counter_token(2))),
             counter: 2,
         },
         rt.handle(),

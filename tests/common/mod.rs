@@ -154,7 +154,7 @@ impl Service {
         BufReader::new(stdout).read_line(&mut line).unwrap();
         let base = line
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .unwrap_or_else(|| {
                 let log = std::fs::read_to_string(dir.join("service.log")).unwrap_or_default();
                 panic!("the service did not say where it listens: {line:?}\n{log}")

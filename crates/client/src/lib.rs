@@ -6,6 +6,7 @@
 
 pub mod follow;
 
+use std::path::Path;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -44,25 +45,35 @@ pub struct HallClient {
 }
 
 impl HallClient {
-    /// `base` like `http://127.0.0.1:8080`; `token` for writes.
+    /// `base` like `http://127.0.0.1:8080` or `https://hall.example.vn`; `token` for
+    /// writes. HTTPS trusts the system's certificates.
     pub fn new(base: &str, token: Option<String>) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(6))
-            .build()
-            .expect("an HTTP client can be built");
-        let stream_http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            // Keep-alives come every 15 s; 40 s of silence means the link is gone.
-            .read_timeout(Duration::from_secs(40))
-            .build()
-            .expect("an HTTP client can be built");
-        HallClient {
+        HallClient::connect(base, token, None)
+            .expect("an HTTP client can be built with the system's certificates")
+    }
+
+    /// As `new`, also trusting the CA(s) in `ca_file` (a province's own network).
+    pub fn connect(
+        base: &str,
+        token: Option<String>,
+        ca_file: Option<&Path>,
+    ) -> Result<Self, motcua_net::NetError> {
+        let options = |timeout, read_timeout| motcua_net::Options {
+            ca_file: ca_file.map(Path::to_owned),
+            connect_timeout: Some(Duration::from_secs(3)),
+            timeout,
+            read_timeout,
+        };
+        let http = motcua_net::client(&options(Some(Duration::from_secs(6)), None))?;
+        // The event stream has no overall timeout, since it lasts; keep-alives come
+        // every 15 s, so 40 s of silence means the link is gone.
+        let stream_http = motcua_net::client(&options(None, Some(Duration::from_secs(40))))?;
+        Ok(HallClient {
             base: base.trim_end_matches('/').to_owned(),
             token,
             http,
             stream_http,
-        }
+        })
     }
 
     pub fn base(&self) -> &str {
@@ -72,12 +83,12 @@ impl HallClient {
     async fn answer<T: DeserializeOwned>(
         res: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<T, ClientError> {
-        let res = res.map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        let res = res.map_err(|e| ClientError::Unreachable(motcua_net::describe(&e)))?;
         let status = res.status();
         let body = res
             .bytes()
             .await
-            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+            .map_err(|e| ClientError::Unreachable(motcua_net::describe(&e)))?;
         if status.is_success() {
             return serde_json::from_slice(&body)
                 .map_err(|e| ClientError::BadAnswer(e.to_string()));
@@ -277,7 +288,7 @@ impl HallClient {
             .header("Last-Event-ID", after.to_string())
             .send()
             .await
-            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+            .map_err(|e| ClientError::Unreachable(motcua_net::describe(&e)))?;
         if !res.status().is_success() {
             return Err(ClientError::Unreachable(format!(
                 "event stream: HTTP {}",

@@ -355,8 +355,7 @@ pub fn keyboard_pins(config: &PadConfig) -> Box<dyn Pins> {
 /// file (the sample's pins without one); `sim` takes presses from the keyboard.
 pub fn run_device(
     counter: CounterId,
-    server: &str,
-    token: Option<String>,
+    client: HallClient,
     pins: Option<&Path>,
     sim: bool,
     stop: impl Future<Output = ()> + Send + 'static,
@@ -365,9 +364,6 @@ pub fn run_device(
         Some(path) => PadConfig::load(path).map_err(anyhow::Error::msg)?,
         None => PadConfig::default(),
     };
-    if token.is_none() {
-        tracing::warn!("no --token: the hall service will refuse every press");
-    }
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
     let stopped = Arc::new(AtomicBool::new(false));
@@ -378,8 +374,7 @@ pub fn run_device(
             anyhow::anyhow!("{e}; on a machine without GPIO, try `motcua pad --sim`")
         })?
     };
-    let client = HallClient::new(server, token);
-    println!("Pad for counter {counter} on {server}");
+    println!("Pad for counter {counter} on {}", client.base());
     runtime.spawn({
         let stopped = stopped.clone();
         async move {

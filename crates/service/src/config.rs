@@ -6,7 +6,7 @@
 //! hours).
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -145,6 +145,10 @@ pub struct Upstream {
     /// Where each field is in an item (dotted paths); defaults are the proposed shape.
     #[serde(default)]
     pub fields: UpstreamFields,
+    /// PEM file with the CA of a province's private network, trusted besides the
+    /// system's certificates (relative to the config file).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 fn default_changes_path() -> String {
@@ -216,6 +220,8 @@ pub struct Notify {
     pub auth_env: Option<String>,
     /// The first retry waits this long; each next one twice as long, up to an hour.
     pub retry_seconds: u64,
+    /// PEM file with the gateway's CA when it is not in the system's store.
+    pub ca_file: Option<PathBuf>,
     /// What is said, and when.
     pub messages: Messages,
 }
@@ -231,6 +237,8 @@ struct FileNotify {
     auth_env: Option<String>,
     #[serde(default = "default_retry")]
     retry_seconds: u64,
+    #[serde(default)]
+    ca_file: Option<PathBuf>,
     #[serde(default)]
     template: Option<String>,
     #[serde(default)]
@@ -310,9 +318,21 @@ impl Config {
             path: shown.clone(),
             message,
         })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
         if let Some(catalogue) = catalogue {
-            let dir = path.parent().unwrap_or(Path::new("."));
             config.procedures = load_catalogue(&dir.join(catalogue), &config.layout)?;
+        }
+        // CA files are read now, so a wrong one is said at start, not at the first call.
+        let cas = [
+            config.upstream.as_mut().and_then(|u| u.ca_file.as_mut()),
+            config.notify.as_mut().and_then(|n| n.ca_file.as_mut()),
+        ];
+        for ca in cas.into_iter().flatten() {
+            *ca = dir.join(&*ca);
+            motcua_net::read_ca_file(ca).map_err(|e| ConfigError::Invalid {
+                path: shown.clone(),
+                message: e.to_string(),
+            })?;
         }
         Ok(config)
     }
@@ -517,6 +537,7 @@ fn check_notify(n: FileNotify) -> Result<Notify, String> {
         auth_header: n.auth_header,
         auth_env: n.auth_env,
         retry_seconds: n.retry_seconds,
+        ca_file: n.ca_file,
         messages,
     })
 }

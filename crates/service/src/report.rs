@@ -52,8 +52,11 @@ pub fn describe(config: &Config) -> String {
     });
     lines.push(match &config.upstream {
         Some(u) => format!(
-            "province system: {}{} every {} s",
-            u.base_url, u.changes_path, u.interval_seconds
+            "province system: {}{} every {} s{}",
+            u.base_url,
+            u.changes_path,
+            u.interval_seconds,
+            trust(&u.base_url, u.ca_file.as_deref())
         ),
         None => "province system: none (dossiers come from staff and pushes)".into(),
     });
@@ -76,7 +79,12 @@ pub fn describe(config: &Config) -> String {
                         }
                     }),
             );
-            format!("notifications: {} — {}", n.webhook_url, kinds.join(", "))
+            format!(
+                "notifications: {} — {}{}",
+                n.webhook_url,
+                kinds.join(", "),
+                trust(&n.webhook_url, n.ca_file.as_deref())
+            )
         }
         None => "notifications: none".into(),
     });
@@ -89,6 +97,47 @@ pub fn describe(config: &Config) -> String {
     }
     lines.push(String::new());
     lines.join("\n")
+}
+
+/// Tries the province's system and the gateway once, as the service will: whether
+/// they answer, or why not (an unknown certificate issuer, a wrong name, expired,
+/// refused, no answer in time). One line each; nothing is sent.
+pub async fn probe(config: &Config) -> Vec<String> {
+    let mut targets = Vec::new();
+    if let Some(u) = &config.upstream {
+        targets.push(("province system", u.base_url.clone(), u.ca_file.clone()));
+    }
+    if let Some(n) = &config.notify {
+        targets.push(("notifications", n.webhook_url.clone(), n.ca_file.clone()));
+    }
+    let mut lines = Vec::new();
+    for (what, url, ca_file) in targets {
+        let client = motcua_net::client(&motcua_net::Options {
+            ca_file,
+            connect_timeout: Some(std::time::Duration::from_secs(5)),
+            timeout: Some(std::time::Duration::from_secs(10)),
+            read_timeout: None,
+        });
+        let said = match client {
+            Err(e) => format!("cannot try it: {e}"),
+            // Any HTTP answer means the link and its certificate are good.
+            Ok(c) => match c.head(&url).send().await {
+                Ok(res) => format!("answers (HTTP {})", res.status().as_u16()),
+                Err(e) => format!("NOT reached: {}", motcua_net::describe(&e)),
+            },
+        };
+        lines.push(format!("{what} {url}: {said}"));
+    }
+    lines
+}
+
+/// Which certificates an https address is checked against.
+fn trust(url: &str, ca_file: Option<&std::path::Path>) -> String {
+    match (url.starts_with("https:"), ca_file) {
+        (false, _) => " (plain http: nothing is encrypted)".into(),
+        (true, None) => " (https, the system's certificates)".into(),
+        (true, Some(ca)) => format!(" (https, the system's certificates and {})", ca.display()),
+    }
 }
 
 #[cfg(test)]
@@ -151,7 +200,10 @@ mod tests {
         );
         assert!(said.contains("not satisfied: no reasons asked"), "{said}");
         assert!(
-            said.contains("province system: https://motcua.example.gov.vn/api/changes every 60 s"),
+            said.contains(
+                "province system: https://motcua.example.gov.vn/api/changes every 60 s \
+                 (https, the system's certificates)"
+            ),
             "{said}"
         );
         assert!(

@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{Config, Role, Token};
 use crate::hall::Hall;
+pub use crate::http::tls::TlsFiles;
 use motcua_store::SqliteStore;
 
 /// The hall's config from `path` (the built-in sample hall without one), plus the
@@ -36,11 +37,13 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
     Ok(config)
 }
 
-/// `motcua serve`: runs the hall service until `stop` resolves.
+/// `motcua serve`: runs the hall service until `stop` resolves; over HTTPS when
+/// `tls` names a certificate and key.
 pub fn serve(
     listen: &str,
     data: &Path,
     config: Option<&Path>,
+    tls: Option<TlsFiles>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let config = load_config(config)?;
@@ -51,7 +54,7 @@ pub fn serve(
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let service = start(listen, data, config, false).await?;
+        let service = start(listen, data, config, tls, false).await?;
         stop.await;
         service.stop().await;
         Ok(())
@@ -80,15 +83,21 @@ pub async fn start(
     listen: &str,
     data: &Path,
     config: Config,
+    tls: Option<TlsFiles>,
     demo: bool,
 ) -> Result<RunningService> {
+    if let Some(files) = &tls {
+        // A wrong certificate or key is said now, before anything listens.
+        files.load().await?;
+    }
     let store = SqliteStore::open(data)?;
     tracing::info!("hall database: {}", store.path().display());
     let hall = Arc::new(Hall::open(Arc::new(config), Arc::new(store))?);
     let listener = bind(listen, demo).await?;
     let addr = listener.local_addr()?;
     // Tests and scripts read this line to find the port.
-    println!("motcua: hall service listening on http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("motcua: hall service listening on {scheme}://{addr}");
     let layout = &hall.config().layout;
     tracing::info!(
         "{}: {} services, {} counters",
@@ -102,7 +111,7 @@ pub async fn start(
         let stop = async {
             let _ = stopped.await;
         };
-        if let Err(e) = crate::http::serve(listener, serving, stop).await {
+        if let Err(e) = crate::http::serve(listener, serving, tls, stop).await {
             tracing::error!("the hall service failed: {e}");
         }
         tracing::info!("stopped");

@@ -29,7 +29,8 @@ pub const FLASH_SECS: i64 = 6;
 pub const ANNOUNCE_WITHIN_SECS: i64 = 60;
 
 pub struct DisplayOptions {
-    pub server: String,
+    /// The hall service (the display only reads: no token needed).
+    pub client: HallClient,
     /// The voice pack and where it plays; `None` for a silent display.
     pub voice: Option<(VoicePack, Box<dyn Speaker>)>,
 }
@@ -77,7 +78,7 @@ pub fn start(
             results_every: 10,
             results_times: 3,
         }),
-        client: HallClient::new(&opts.server, None),
+        client: opts.client,
         rt: rt.clone(),
         voice: opts
             .voice

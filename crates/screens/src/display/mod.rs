@@ -33,16 +33,13 @@ pub fn voice_output(
 
 /// `motcua display`: the board on a TV until the window closes or `stop` resolves.
 pub fn run(
-    server: &str,
+    client: motcua_client::HallClient,
     voice: Option<Voice>,
     fullscreen: bool,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let opts = app::DisplayOptions {
-        server: server.to_owned(),
-        voice,
-    };
+    let opts = app::DisplayOptions { client, voice };
     let window = app::start(opts, runtime.handle()).context("cannot open the display window")?;
     crate::run_window(&runtime, window, fullscreen, "display", stop)
 }

@@ -28,12 +28,11 @@ use motcua_hardware::printer::{EscPosPrinter, Health, TicketPrint, Watcher, layo
 
 /// What a kiosk needs to know to run.
 pub struct KioskOptions {
-    /// The hall service, e.g. `http://127.0.0.1:8080`.
-    pub server: String,
-    /// A kiosk token for taking tickets.
-    pub token: Option<String>,
+    /// The hall service, with the kiosk's token for taking tickets.
+    pub client: HallClient,
     pub printer: Arc<Mutex<EscPosPrinter>>,
-    /// Where citizens' phones reach the service (for the QR code); default `server`.
+    /// Where citizens' phones reach the service (for the QR code); default: the
+    /// client's address.
     pub public_url: Option<String>,
 }
 
@@ -65,12 +64,12 @@ pub fn start(
     let public_url = opts
         .public_url
         .clone()
-        .unwrap_or_else(|| opts.server.clone());
+        .unwrap_or_else(|| opts.client.base().to_owned());
     let app = Rc::new(App {
         ui: ui.as_weak(),
         on_ui: OnUi::reserve(),
         kiosk: RefCell::new(Kiosk::new("")),
-        client: HallClient::new(&opts.server, opts.token.clone()),
+        client: opts.client,
         printer: opts.printer.clone(),
         rt,
         public_url: public_url.trim_end_matches('/').to_owned(),

@@ -19,9 +19,6 @@ pub fn run(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    if opts.token.is_none() {
-        tracing::warn!("no --token: the hall service will refuse to give tickets");
-    }
     let window = open_window(opts, runtime.handle().clone(), fullscreen)
         .context("cannot open the kiosk window")?;
     crate::quit_on(&runtime, stop);

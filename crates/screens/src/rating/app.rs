@@ -16,9 +16,8 @@ use motcua_client::follow::{Update, follow};
 use motcua_core::domain::{CounterId, RatingSource, Satisfaction};
 
 pub struct RatingOptions {
-    pub server: String,
-    /// The counter's token (ratings are recorded at that counter).
-    pub token: Option<String>,
+    /// The hall service, with the counter's token (ratings are recorded there).
+    pub client: HallClient,
     pub counter: CounterId,
 }
 
@@ -44,7 +43,7 @@ pub fn start(
         ui: ui.as_weak(),
         on_ui: OnUi::reserve(),
         screen: RefCell::new(RatingScreen::new(opts.counter)),
-        client: HallClient::new(&opts.server, opts.token),
+        client: opts.client,
         rt: rt.clone(),
         counter: opts.counter,
         clock: slint::Timer::default(),

@@ -12,20 +12,12 @@ use anyhow::{Context, Result};
 /// `motcua rating`: the screen at `counter` until the window closes or `stop` resolves.
 pub fn run(
     counter: u32,
-    server: &str,
-    token: Option<String>,
+    client: motcua_client::HallClient,
     fullscreen: bool,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    if token.is_none() {
-        tracing::warn!("no --token: the hall service will refuse every rating");
-    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let opts = app::RatingOptions {
-        server: server.to_owned(),
-        token,
-        counter,
-    };
+    let opts = app::RatingOptions { client, counter };
     let window = app::start(opts, runtime.handle()).context("cannot open the rating window")?;
     crate::run_window(&runtime, window, fullscreen, "rating", stop)
 }

@@ -11,6 +11,7 @@ pub mod events;
 pub mod follow;
 mod offload;
 pub mod staff;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -224,6 +225,7 @@ async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {
 pub async fn serve(
     listener: TcpListener,
     hall: Arc<Hall>,
+    tls: Option<tls::TlsFiles>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (shutdown_tx, shutdown) = watch::channel(false);
@@ -236,12 +238,33 @@ pub async fn serve(
         shutdown,
     });
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            stop.await;
-            let _ = shutdown_tx.send(true);
-        })
-        .await;
+    let stopping = async move {
+        stop.await;
+        let _ = shutdown_tx.send(true);
+    };
+    let result = match tls {
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopping)
+                .await
+        }
+        Some(files) => {
+            let config = files.load().await?;
+            let reload = tokio::spawn(files.reload_forever(config.clone()));
+            let handle = axum_server::Handle::new();
+            let graceful = handle.clone();
+            tokio::spawn(async move {
+                stopping.await;
+                graceful.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            let result = axum_server::tls_rustls::from_tcp_rustls(listener.into_std()?, config)?
+                .handle(handle)
+                .serve(app)
+                .await;
+            reload.abort();
+            result
+        }
+    };
     drop(jobs);
     result
 }

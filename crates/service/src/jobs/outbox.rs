@@ -46,7 +46,10 @@ async fn send_one(
         Ok(res) if res.status() == reqwest::StatusCode::CONFLICT => Sent::Ok,
         Ok(res) => Sent::Retry(format!("the gateway answered HTTP {}", res.status())),
         Err(e) if e.is_timeout() => Sent::Retry("the gateway did not answer in time".into()),
-        Err(e) => Sent::Retry(format!("the gateway cannot be reached: {e}")),
+        Err(e) => Sent::Retry(format!(
+            "the gateway cannot be reached: {}",
+            motcua_net::describe(&e)
+        )),
     }
 }
 
@@ -56,11 +59,19 @@ pub async fn run(hall: Arc<Hall>, config: Notify) {
         .auth_env
         .as_deref()
         .and_then(|v| std::env::var(v).ok());
-    let http = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(15))
-        .build()
-        .expect("an HTTP client can be built");
+    let http = match motcua_net::client(&motcua_net::Options {
+        ca_file: config.ca_file.clone(),
+        connect_timeout: Some(Duration::from_secs(5)),
+        timeout: Some(Duration::from_secs(15)),
+        read_timeout: None,
+    }) {
+        Ok(http) => http,
+        Err(e) => {
+            // The config was checked at start; messages wait in the outbox meanwhile.
+            tracing::error!("outbox: {e}; messages are kept until the service restarts with it");
+            return;
+        }
+    };
     let retry = config.retry_seconds;
     loop {
         let store = hall.store().clone();

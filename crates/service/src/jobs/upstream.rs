@@ -23,11 +23,22 @@ const HEARD_KEY: &str = "upstream.last_success_at";
 
 /// Asks for changes until the task is dropped.
 pub async fn run(hall: Arc<Hall>, config: Upstream, status: SharedStatus) {
-    let http = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(config.timeout_seconds))
-        .build()
-        .expect("an HTTP client can be built");
+    let http = match motcua_net::client(&motcua_net::Options {
+        ca_file: config.ca_file.clone(),
+        connect_timeout: Some(Duration::from_secs(5)),
+        timeout: Some(Duration::from_secs(config.timeout_seconds)),
+        read_timeout: None,
+    }) {
+        Ok(http) => http,
+        Err(e) => {
+            // The config was checked at start; a CA file gone since is said and waited out.
+            tracing::error!("upstream: {e}; not polling the province's system");
+            let mut s = lock(&status);
+            s.configured = true;
+            s.last_error = Some(e.to_string());
+            return;
+        }
+    };
     let auth = config
         .auth_env
         .as_deref()
@@ -135,7 +146,10 @@ async fn fetch_page(
         if e.is_timeout() {
             "the province's system did not answer in time".to_owned()
         } else {
-            format!("the province's system cannot be reached: {e}")
+            format!(
+                "the province's system cannot be reached: {}",
+                motcua_net::describe(&e)
+            )
         }
     })?;
     let code = res.status();
