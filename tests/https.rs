@@ -234,6 +234,33 @@ async fn https_to_the_province_the_gateway_and_the_hall_service() {
         "nothing more reached the gateway"
     );
 
+    // check-config tries both once and says what it found, with and without the CA.
+    let check = |dir: &Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .arg("check-config")
+            .arg(dir.join("hall.toml"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let with_ca = check(&hall_dir);
+    assert!(
+        with_ca.contains(&format!("province system {province}: answers (HTTP"))
+            && with_ca.contains(&format!("notifications {gateway}/send: answers (HTTP")),
+        "{with_ca}"
+    );
+    assert!(
+        with_ca.contains("(https, the system's certificates and "),
+        "{with_ca}"
+    );
+    let without = check(&other_dir);
+    assert!(
+        without.contains(&format!("province system {province}: NOT reached: "))
+            && without.contains("unknown issuer"),
+        "{without}"
+    );
+
     // A renewed certificate (from a new CA, to tell them apart) is taken up without a
     // restart when its files change; connections made after it use it.
     let renewed = make_pki(&dir.path().join("renewed"), &["localhost", "127.0.0.1"]);
