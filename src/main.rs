@@ -9,12 +9,7 @@ use std::io::IsTerminal;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-#[cfg(any(
-    feature = "kiosk",
-    feature = "display",
-    feature = "rating",
-    feature = "pad"
-))]
+#[cfg(feature = "device")]
 use motcua_client::HallClient;
 
 #[derive(Parser)]
@@ -53,12 +48,7 @@ struct CaFile {
 }
 
 /// The hall service as a device talks to it; says why when the CA file is wrong.
-#[cfg(any(
-    feature = "kiosk",
-    feature = "display",
-    feature = "rating",
-    feature = "pad"
-))]
+#[cfg(feature = "device")]
 fn hall(server: &str, token: Option<String>, ca: &CaFile, role: &str) -> Result<HallClient> {
     if token.is_none() && role != "display" {
         tracing::warn!("no --token: the hall service will refuse what this {role} asks");
