@@ -8,7 +8,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
@@ -95,22 +94,6 @@ fn config(province: &str, gateway: &str, ca: Option<&Path>) -> String {
          \n[notify]\nwebhook_url = \"{gateway}/send\"\nretry_seconds = 1\nsend_hours = [0, 24]\n{ca}",
         hall_config(&[])
     )
-}
-
-/// Polls `check` until it gives a value, for at most `secs`.
-async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
-    secs: u64,
-    what: &str,
-    mut check: impl FnMut() -> F,
-) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "gave up waiting: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

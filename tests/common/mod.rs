@@ -305,6 +305,25 @@ pub fn shown_texts(ui: &impl slint::ComponentHandle) -> Vec<String> {
         .collect()
 }
 
+/// Polls `check` every 100 ms until it gives a value, for at most `secs`.
+pub async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
+    secs: u64,
+    what: &str,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 pub async fn get(c: &reqwest::Client, url: &str) -> (u16, Value) {
     let res = c.get(url).send().await.unwrap();
     let status = res.status().as_u16();
