@@ -128,6 +128,9 @@ pub struct Kiosk {
     pub id_for: Option<String>,
     /// Those digits as typed.
     pub id_digits: String,
+    /// The code in the field was looked up: the next code typed or scanned replaces
+    /// it rather than joining its end.
+    submitted: bool,
     pub procedures: Vec<Procedure>,
     /// On the procedures screen: the line chosen, then the procedure chosen.
     pub procedure_line: Option<String>,
@@ -174,6 +177,7 @@ impl Kiosk {
             lookup_ready: None,
             id_for: None,
             id_digits: String::new(),
+            submitted: false,
             procedures: Vec::new(),
             procedure_line: None,
             procedure: None,
@@ -195,10 +199,15 @@ impl Kiosk {
     }
 
     pub fn go_home(&mut self) {
+        // The citizen who took the ticket is done: the next one is met in Vietnamese.
+        if self.screen == Screen::Ticket {
+            self.lang = Lang::Vi;
+        }
         self.screen = Screen::Home;
         self.chosen = None;
         self.issued = None;
         self.lookup_input.clear();
+        self.submitted = false;
         self.lookup_result = None;
         self.lookup_ready = None;
         self.id_for = None;
@@ -433,6 +442,7 @@ impl Kiosk {
                     c if c.is_ascii_alphanumeric() || c == '.' || c == '-' => {
                         self.lookup_input = std::mem::take(&mut self.id_digits);
                         self.lookup_input.push(c.to_ascii_uppercase());
+                        self.submitted = false;
                         self.id_for = None;
                         self.lookup_result = None;
                     }
@@ -443,6 +453,7 @@ impl Kiosk {
             match c {
                 '\n' | '\r' if !self.lookup_input.is_empty() => {
                     self.screen = Screen::Lookup;
+                    self.submitted = true;
                     self.lookup_result = None;
                     self.lookup_ready = None;
                     effects.push(Effect::Lookup {
@@ -452,14 +463,22 @@ impl Kiosk {
                 }
                 '\u{8}' | '\u{7f}' => {
                     self.lookup_input.pop();
-                    // A changed code is not the dossier whose result was offered.
+                    // A changed code is not the dossier whose result was offered, and
+                    // what was said about the old code no longer holds.
+                    self.submitted = false;
                     self.lookup_ready = None;
+                    self.lookup_result = None;
                 }
                 c if (c.is_ascii_alphanumeric() || c == '.' || c == '-')
-                    && self.lookup_input.len() < MAX_CODE_LEN =>
+                    && (self.submitted || self.lookup_input.len() < MAX_CODE_LEN) =>
                 {
                     if self.screen == Screen::Home {
                         self.screen = Screen::Lookup;
+                        self.lookup_result = None;
+                    }
+                    if std::mem::take(&mut self.submitted) {
+                        // A second receipt scanned (or a new code typed) after a lookup.
+                        self.lookup_input.clear();
                         self.lookup_result = None;
                     }
                     self.lookup_ready = None;
@@ -554,12 +573,10 @@ impl Kiosk {
                 self.go_home();
             }
         }
-        if self.screen != Screen::Home
-            && self.screen != Screen::Ticket
-            && self.idle_ms >= IDLE_MS
-            && !self.busy
-        {
+        if self.screen != Screen::Ticket && self.idle_ms >= IDLE_MS && !self.busy {
+            // Nobody is there any more: home, in Vietnamese.
             self.go_home();
+            self.lang = Lang::Vi;
         }
         if self.since_refresh_ms >= REFRESH_MS {
             self.since_refresh_ms = 0;

@@ -390,3 +390,70 @@ fn a_dossier_that_asks_for_the_id_digits_gets_them_from_the_keypad() {
     );
     assert_eq!(k.id_for, None);
 }
+
+#[test]
+fn the_next_citizen_is_met_in_vietnamese() {
+    // English for a ticket: once the ticket screen goes, home is Vietnamese again.
+    let mut k = kiosk(false);
+    k.set_lang(Lang::En);
+    k.choose_service("HT");
+    k.issued(Ok(ticket("A024")));
+    k.printed(Ok(Health::Ready));
+    assert_eq!((k.screen, k.lang), (Screen::Ticket, Lang::En));
+    k.tick(TICKET_SCREEN_MS);
+    assert_eq!((k.screen, k.lang), (Screen::Home, Lang::Vi));
+    // "Xong" on the ticket screen does the same.
+    k.set_lang(Lang::En);
+    k.choose_service("HT");
+    k.issued(Ok(ticket("A025")));
+    k.go_home();
+    assert_eq!(k.lang, Lang::Vi);
+    // Moving between screens keeps the citizen's language…
+    k.set_lang(Lang::En);
+    k.open_lookup();
+    k.go_home();
+    assert_eq!(k.lang, Lang::En);
+    // …and a kiosk left in English, even on its home screen, returns to Vietnamese.
+    k.tick(IDLE_MS);
+    assert_eq!((k.screen, k.lang), (Screen::Home, Lang::Vi));
+}
+
+#[test]
+fn a_second_receipt_scanned_after_a_lookup_replaces_the_code() {
+    const FIRST: &str = "000.00.12.H27-261124-0042";
+    const SECOND: &str = "000.00.12.H27-261124-0043";
+    let mut k = kiosk(false);
+    k.key(&format!("{FIRST}\n"));
+    k.looked_up(
+        FIRST,
+        Err(ClientError::Refused {
+            status: 404,
+            code: "not_found".into(),
+            message: "x".into(),
+            citizen_message: None,
+        }),
+    );
+    assert_eq!(k.lookup_result, Some(Message::NotFound(FIRST.into())));
+    assert_eq!(
+        k.key(&format!("{SECOND}\n")),
+        vec![Effect::Lookup {
+            code: SECOND.into(),
+            id: None
+        }]
+    );
+    assert_eq!(k.lookup_input, SECOND);
+    // Correcting a code by hand keeps it, and the old answer goes at once.
+    k.looked_up(
+        SECOND,
+        Err(ClientError::Refused {
+            status: 404,
+            code: "not_found".into(),
+            message: "x".into(),
+            citizen_message: None,
+        }),
+    );
+    k.key("\u{8}");
+    assert_eq!(k.lookup_result, None);
+    k.key("3");
+    assert_eq!(k.lookup_input, SECOND);
+}
