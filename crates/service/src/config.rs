@@ -20,10 +20,11 @@ use motcua_core::message::Messages;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {error}")]
     Read {
         path: String,
-        source: std::io::Error,
+        // Said in the message, not chained as a source, so it is not said twice.
+        error: std::io::Error,
     },
     #[error("config file {path} is not valid TOML for motcua: {message}")]
     Parse { path: String, message: String },
@@ -308,9 +309,9 @@ impl Config {
     /// Reads and validates a config file, and the procedure catalogue it names.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: shown.clone(),
-            source,
+            error,
         })?;
         let file = parse_file(&text, &shown)?;
         let catalogue = file.hall.catalogue.clone();
@@ -366,9 +367,9 @@ fn parse_file(text: &str, path: &str) -> Result<File, ConfigError> {
 /// Reads the catalogue file a config names (relative to the config's directory).
 pub fn load_catalogue(file: &Path, layout: &Layout) -> Result<Vec<Procedure>, ConfigError> {
     let path = file.display().to_string();
-    let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(file).map_err(|error| ConfigError::Read {
         path: path.clone(),
-        source,
+        error,
     })?;
     catalogue::parse(&text, layout).map_err(|e| match e {
         CatalogueError::Syntax(message) => ConfigError::Parse { path, message },
@@ -574,6 +575,18 @@ mod tests {
             "the built-in hall must not carry known tokens"
         );
         assert!(!c.procedures.is_empty(), "the sample catalogue is built in");
+    }
+
+    #[test]
+    fn a_missing_file_is_said_once() {
+        let err = Config::load(Path::new("/nonexistent/motcua/hall.toml")).unwrap_err();
+        // As `motcua` prints it: the error and its causes.
+        let said = format!("{:#}", anyhow::Error::from(err));
+        assert_eq!(
+            said,
+            "cannot read config file /nonexistent/motcua/hall.toml: \
+             No such file or directory (os error 2)"
+        );
     }
 
     fn invalid(text: &str) -> String {
