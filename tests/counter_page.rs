@@ -130,6 +130,41 @@ async fn staff_run_their_counter_from_the_browser() {
     assert_eq!(b1_now["status"], "called");
     other.close().await;
 
+    // A double press of G: the second comes before the clerk could see the new
+    // number, so it names the ticket seen before and does nothing.
+    let (_, a4) = svc.take(&c, "HT").await;
+    let (_, a5) = svc.take(&c, "HT").await;
+    staff.wait_text("#waiting-list", "A005").await;
+    let before = staff.text("#current-number").await;
+    // (A person looks at the screen before pressing again.)
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    staff.press("g").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while staff.text("#current-number").await == before {
+        assert!(std::time::Instant::now() < deadline, "G called nobody");
+    }
+    staff.press("g").await;
+    staff.wait_text("#message", "Số ở quầy vừa thay đổi").await;
+    let now = staff.text("#current-number").await;
+    assert_ne!(now, before);
+    let (a4, a5) = (
+        ticket(&c, &svc, &a4["id"]).await,
+        ticket(&c, &svc, &a5["id"]).await,
+    );
+    let called: Vec<&str> = [&a4, &a5]
+        .iter()
+        .filter(|t| t["status"] == "called")
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert!(
+        called.len() <= 1,
+        "a double press called two tickets: {called:?}"
+    );
+    assert_eq!(
+        a5["status"], "waiting",
+        "the second press did not call A005"
+    );
+
     // Dossiers at the counter: register one, mark its result ready here; an overdue
     // one (registered through the API) shows for staff.
     let code = "000.00.12.H27-261124-0042";
@@ -258,7 +293,8 @@ async fn staff_run_their_counter_from_the_browser() {
     let issued = manager
         .script("return document.querySelector('tr.total td:nth-child(2)').textContent")
         .await;
-    assert_eq!(issued, "4");
+    // A001–A003 and B001, and the two taken for the double press.
+    assert_eq!(issued, "6");
     manager.close().await;
     svc.stop();
 }

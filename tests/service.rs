@@ -388,6 +388,82 @@ async fn counters_move_the_queue_priority_first() {
 }
 
 #[tokio::test]
+async fn a_double_press_acts_once_when_the_clerk_says_what_they_saw() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Service::start(dir.path(), &hall_config(&[]));
+    let c = client();
+    for _ in 0..2 {
+        post(
+            &c,
+            &svc.url("/api/v1/tickets"),
+            KIOSK,
+            Some(json!({"service": "HT"})),
+        )
+        .await;
+    }
+    let act = |action: &'static str, body: Value| {
+        let url = svc.url(&format!("/api/v1/counters/1/{action}"));
+        async move { post(&client(), &url, &counter_token(1), Some(body)).await }
+    };
+    // Two presses of "call next" with nobody at the desk: the first calls A001, the
+    // second finds A001 at the desk, not the empty desk it was pressed for.
+    let (status, r) = act("call", json!({"current": null})).await;
+    assert_eq!(
+        (status, r["ticket"]["number"].as_str()),
+        (200, Some("A001"))
+    );
+    let a001 = r["ticket"]["id"].clone();
+    let (status, err) = act("call", json!({"current": null})).await;
+    assert_eq!(status, 409, "{err}");
+    assert_eq!(err["error"]["code"], "stale");
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("A001"),
+        "{err}"
+    );
+    // Nothing changed: A001 is still called, A002 still waits, no event was written.
+    let board = get_as(&c, &svc.url("/api/v1/board"), ADMIN).await;
+    assert_eq!(board["counters"][0]["current"]["number"], "A001");
+    assert_eq!(board["counters"][0]["current"]["status"], "called");
+    assert_eq!(board["waiting"][0]["waiting"], 1);
+    // The same guard on the other actions: finishing A001 as seen works once.
+    let (status, r) = act("finish", json!({"current": a001})).await;
+    assert_eq!(
+        (status, r["ticket"]["status"].as_str()),
+        (200, Some("done"))
+    );
+    let (status, err) = act("finish", json!({"current": a001})).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (409, Some("stale"))
+    );
+    let (status, err) = act("transfer", json!({"service": "CT", "current": a001})).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (409, Some("stale"))
+    );
+    // Without the field, as older clients send, the action is not guarded.
+    let (status, r) = post(
+        &c,
+        &svc.url("/api/v1/counters/1/call"),
+        &counter_token(1),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, r["ticket"]["number"].as_str()),
+        (200, Some("A002"))
+    );
+    // A guard on an action that is not about the desk's ticket is a client's mistake.
+    let (status, err) = act("open", json!({"current": null})).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (422, Some("not_guardable"))
+    );
+    let (status, _) = act("call", json!({"current": "A001"})).await;
+    assert_eq!(status, 422, "a ticket is named by its id");
+}
+
+#[tokio::test]
 async fn the_service_describes_itself() {
     let dir = tempfile::tempdir().unwrap();
     let svc = Service::start(dir.path(), &hall_config(&[]));

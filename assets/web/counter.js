@@ -33,7 +33,24 @@ const state = {
   events: null,
   refreshTimer: null,
   hallDay: null,
+  // The last action, the desk's ticket it was pressed for, and when it was done.
+  lastAction: null,
 };
+
+/** The same button again this soon after it acted is a double press, not a decision. */
+const REACTION_MS = 700;
+
+/**
+ * The id of the ticket the clerk saw at the desk when pressing `action` (null: none).
+ * Every action names it, and the service acts only if it is still at the desk; a
+ * double press names the ticket the first press was for, so it acts once.
+ */
+function seenAtDesk(action) {
+  const last = state.lastAction;
+  if (last && last.name === action && Date.now() - last.at < REACTION_MS) return last.current;
+  const t = state.counter && state.counter.current;
+  return t ? t.id : null;
+}
 
 // ---- talking to the hall service ------------------------------------------------
 
@@ -79,6 +96,7 @@ function inWords(e) {
     no_current_ticket: "Quầy chưa có số nào đang gọi hoặc đang phục vụ.",
     wrong_ticket_status: "Số này không ở trạng thái phù hợp (có thể vừa được xử lý ở nơi khác).",
     counter_busy: "Quầy còn số đang phục vụ: hoàn thành, chuyển hoặc báo vắng trước khi đóng.",
+    stale: "Số ở quầy vừa thay đổi (có thể do bấm hai lần), nên chưa làm gì: xem lại số đang ở quầy rồi bấm.",
     invalid_transfer: "Không chuyển được: chọn lĩnh vực hoặc quầy khác.",
     unknown_counter: "Không có quầy này.",
     nothing_to_rate: "Chưa có lượt phục vụ nào để ghi đánh giá.",
@@ -288,6 +306,11 @@ async function act(action, body) {
   document.body.classList.add("busy");
   try {
     const path = "/api/v1/counters/" + state.counterId + "/" + action;
+    if (["call", "recall", "start", "finish", "no-show", "transfer"].includes(action)) {
+      const current = seenAtDesk(action);
+      state.lastAction = { name: action, current, at: Infinity };
+      body = Object.assign({}, body, { current });
+    }
     const res = await api("POST", path, body);
     if (action === "call") {
       if (res === null) say("Không còn ai chờ quầy này.", "");
@@ -308,6 +331,7 @@ async function act(action, body) {
   } catch (e) {
     say(inWords(e), "error");
   } finally {
+    if (state.lastAction && state.lastAction.name === action) state.lastAction.at = Date.now();
     state.busy = false;
     document.body.classList.remove("busy");
     refresh();

@@ -12,7 +12,9 @@ pub use error::{ErrorBody, ErrorDetail};
 pub use lookup::DossierLookup;
 /// Every event is streamed and stored as this.
 pub use motcua_core::queue::StoredEvent;
-pub use requests::{DeviceReport, IssueRequest, PRINTER_CONDITIONS, TransferRequest};
+pub use requests::{
+    CounterAction, DeviceReport, IssueRequest, PRINTER_CONDITIONS, TransferRequest,
+};
 pub use views::{
     Board, BoardLine, CounterResult, CounterView, HallView, Health, ServiceView, TicketView, board,
     counter_view, counter_views, service_views,

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use motcua_core::domain::CounterId;
+use motcua_core::domain::{CounterId, TicketId};
 
 #[derive(Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -19,6 +19,27 @@ pub struct IssueRequest {
     pub priority: Option<String>,
 }
 
+/// A counter's action, optionally guarded: `current` is the ticket the clerk saw at
+/// the desk (`null`: none). When it is given and the desk has another ticket by now,
+/// the answer is 409 `stale` and nothing is done — a double press acts once.
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CounterAction {
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>))]
+    pub current: Option<Option<TicketId>>,
+}
+
+/// A field that is there, even as `null`, is `Some`; one left out stays `None`.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
 #[derive(Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -29,6 +50,10 @@ pub struct TransferRequest {
     /// Counter that alone may call the ticket next.
     #[serde(default)]
     pub counter: Option<CounterId>,
+    /// The ticket the clerk saw at the desk, as in `CounterAction`.
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>))]
+    pub current: Option<Option<TicketId>>,
 }
 
 /// A device's report about its hardware.

@@ -74,6 +74,13 @@ pub enum Command {
         device: String,
         printer: String,
     },
+    /// A counter's action (call, recall, start, finish, no-show, transfer) only if
+    /// the counter's current ticket is still `current` — the one the clerk saw when
+    /// they pressed. A double press then finds the ticket changed and does nothing.
+    Guarded {
+        current: Option<TicketId>,
+        command: Box<Command>,
+    },
     /// A citizen rates a served ticket: the one named, or, with only a counter, the
     /// ticket that counter is serving now or finished last (within `RATING_WINDOW`).
     Rate {
@@ -239,6 +246,18 @@ pub enum QueueError {
     UnknownCounter(CounterId),
     #[error("counter {0} is closed; open it first")]
     CounterClosed(CounterId),
+    #[error(
+        "counter {counter}'s ticket changed since this was asked (it is now {}); \
+         nothing was done: look again, then act",
+        now.as_deref().unwrap_or("none")
+    )]
+    Stale {
+        counter: CounterId,
+        /// The ticket at the counter now, by number.
+        now: Option<String>,
+    },
+    #[error("only a counter's call, recall, start, finish, no-show or transfer can be guarded")]
+    NotGuardable,
     #[error("counter {0} has no ticket called or being served")]
     NoCurrentTicket(CounterId),
     #[error("ticket {number} is {status}; it cannot be {action}", status = status.as_str())]
@@ -528,6 +547,27 @@ impl Queue {
                 service,
                 to_counter,
             } => self.transfer(*counter, service.as_deref(), *to_counter, now),
+            Command::Guarded { current, command } => {
+                let counter = match **command {
+                    Command::Call { counter }
+                    | Command::Recall { counter }
+                    | Command::Start { counter }
+                    | Command::Finish { counter }
+                    | Command::NoShow { counter }
+                    | Command::Transfer { counter, .. } => counter,
+                    _ => return Err(QueueError::NotGuardable),
+                };
+                let at_desk = self.counters.get(&counter).and_then(|c| c.current);
+                if at_desk != *current {
+                    return Err(QueueError::Stale {
+                        counter,
+                        now: at_desk
+                            .and_then(|t| self.ticket(t))
+                            .map(|t| t.number.clone()),
+                    });
+                }
+                self.decide_today(command, now)
+            }
             Command::Open { counter } => self.set_open(*counter, true, now),
             Command::Close { counter } => self.set_open(*counter, false, now),
             Command::Tick => Ok(Vec::new()),

@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use super::error::{ApiError, ApiJson, ApiPath, ErrorBody, OptionalJson};
 use super::offload::{from_store, run};
 use motcua_api::{
-    Board, CounterResult, CounterView, DeviceReport, HallView, Health, IssueRequest,
+    Board, CounterAction, CounterResult, CounterView, DeviceReport, HallView, Health, IssueRequest,
     PRINTER_CONDITIONS, ServiceView, TicketView, TransferRequest, board, counter_view,
     counter_views, service_views,
 };
@@ -198,6 +198,7 @@ async fn counter_command(
     caller: Caller,
     id: CounterId,
     command: Command,
+    current: Option<Option<TicketId>>,
 ) -> Result<Response, ApiError> {
     if state.hall.config().layout.counter(id).is_none() {
         return Err(ApiError::not_found(
@@ -207,6 +208,14 @@ async fn counter_command(
     }
     caller.may_act_on(id)?;
     let is_call = matches!(command, Command::Call { .. });
+    // The clerk said which ticket they saw at the desk: act only if it is still there.
+    let command = match current {
+        Some(current) => Command::Guarded {
+            current,
+            command: Box::new(command),
+        },
+        None => command,
+    };
     let result = run(&state, command, move |q, events| {
         let finished = events
             .iter()
@@ -235,22 +244,25 @@ macro_rules! counter_action {
     ($name:ident, $path:literal, $variant:ident, $what:literal) => {
         #[utoipa::path(post, path = $path, tag = "counters", description = $what,
             params(("id" = u32, Path, description = "Counter id")),
+            request_body(content = Option<CounterAction>, description = "Optional: `{\"current\": id}`, the ticket seen at the desk"),
             security(("bearer" = [])),
             responses(
                 (status = 200, description = "Done", body = CounterResult),
                 (status = 401, description = "No or unknown token", body = ErrorBody),
                 (status = 403, description = "The token may not act on this counter", body = ErrorBody),
                 (status = 404, description = "No such counter", body = ErrorBody),
-                (status = 409, description = "Not possible in the counter's or ticket's state", body = ErrorBody)))]
-        pub async fn $name(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<CounterId>) -> Result<Response, ApiError> {
-            counter_command(state, caller, id, Command::$variant { counter: id }).await
+                (status = 409, description = "Not possible in the counter's or ticket's state, or `stale`: the desk's ticket changed", body = ErrorBody)))]
+        pub async fn $name(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<CounterId>, OptionalJson(action): OptionalJson<CounterAction>) -> Result<Response, ApiError> {
+            counter_command(state, caller, id, Command::$variant { counter: id }, action.current).await
         }
     };
 }
 
 #[utoipa::path(post, path = "/api/v1/counters/{id}/call", tag = "counters",
-    description = "Finishes the counter's current ticket, if any, and calls the next: priority first, then the oldest, across the counter's lines.",
+    description = "Finishes the counter's current ticket, if any, and calls the next: priority first, then the oldest, across the counter's lines. \
+                   With `{\"current\": id}` (the ticket seen at the desk, or null) it acts only if that ticket is still the counter's: a double press calls once.",
     params(("id" = u32, Path, description = "Counter id")),
+    request_body(content = Option<CounterAction>, description = "Optional: the ticket seen at the desk"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The ticket called, with `status` \"called\" and `counter`", body = CounterResult),
@@ -258,13 +270,15 @@ macro_rules! counter_action {
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "The token may not act on this counter", body = ErrorBody),
         (status = 404, description = "No such counter", body = ErrorBody),
-        (status = 409, description = "The counter is closed", body = ErrorBody)))]
+        (status = 409, description = "The counter is closed, or `stale`: the desk's ticket changed", body = ErrorBody)))]
 pub async fn call(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<CounterId>,
+    OptionalJson(action): OptionalJson<CounterAction>,
 ) -> Result<Response, ApiError> {
-    counter_command(state, caller, id, Command::Call { counter: id }).await
+    let call = Command::Call { counter: id };
+    counter_command(state, caller, id, call, action.current).await
 }
 
 counter_action!(
@@ -324,7 +338,7 @@ pub async fn transfer(
         service: req.service,
         to_counter: req.counter,
     };
-    counter_command(state, caller, id, command).await
+    counter_command(state, caller, id, command, req.current).await
 }
 
 #[utoipa::path(post, path = "/api/v1/devices/status", tag = "devices", request_body = DeviceReport,

@@ -129,6 +129,10 @@ impl From<QueueError> for ApiError {
                 ApiError::new(S::NOT_FOUND, "unknown_counter", message)
             }
             QueueError::CounterClosed(_) => ApiError::new(S::CONFLICT, "counter_closed", message),
+            QueueError::Stale { .. } => ApiError::new(S::CONFLICT, "stale", message),
+            QueueError::NotGuardable => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "not_guardable", message)
+            }
             QueueError::NoCurrentTicket(_) => {
                 ApiError::new(S::CONFLICT, "no_current_ticket", message)
             }
@@ -210,6 +214,38 @@ impl From<QueryRejection> for ApiError {
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
+
+/// A JSON body that may be left out: no body at all (as clients older than the body
+/// send) is `T::default()`; a body is read as `ApiJson` reads it.
+pub struct OptionalJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for OptionalJson<T>
+where
+    T: serde::de::DeserializeOwned + Default,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let empty = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .is_some_and(|l| l == "0")
+            || (req
+                .headers()
+                .get(axum::http::header::CONTENT_LENGTH)
+                .is_none()
+                && req
+                    .headers()
+                    .get(axum::http::header::TRANSFER_ENCODING)
+                    .is_none());
+        if empty {
+            return Ok(OptionalJson(T::default()));
+        }
+        let ApiJson(value) = ApiJson::<T>::from_request(req, state).await?;
+        Ok(OptionalJson(value))
+    }
+}
 
 /// `axum::extract::Path` whose rejections are `ApiError`s.
 #[derive(FromRequestParts)]
