@@ -49,6 +49,16 @@ async fn staff_run_their_counter_from_the_browser() {
     let driver = Driver::start().await;
     let staff = driver.browser(1366, 800).await;
 
+    // Before signing in, only the sign-in shows: no desk, no "Gọi số tiếp".
+    staff.goto(&svc.url("/counter")).await;
+    staff.wait_text("#signin", "").await;
+    let shown =
+        |id: &str| format!("return getComputedStyle(document.getElementById('{id}')).display");
+    assert_eq!(staff.script(&shown("desk")).await, "none");
+    assert_eq!(staff.script(&shown("dossiers")).await, "none");
+    assert_ne!(staff.script(&shown("signin")).await, "none");
+    staff.screenshot(&shot("signin")).await;
+
     // A wrong token is refused in words; the right one opens counter 1's desk.
     sign_in(&staff, &svc.base, "not-a-token").await;
     staff
