@@ -12,7 +12,12 @@ use motcua_screens::display::{self, Voice};
 use motcua_screens::kiosk;
 use motcua_service::run::load_config;
 
-pub fn run(listen: &str, data: Option<PathBuf>, config: Option<&Path>) -> Result<()> {
+pub fn run(
+    listen: &str,
+    data: Option<PathBuf>,
+    config: Option<&Path>,
+    public_url: Option<String>,
+) -> Result<()> {
     let mut config = load_config(config)?;
     motcua_service::demo::add_tokens(&mut config);
     let data = data.unwrap_or_else(data_dir);
@@ -23,11 +28,17 @@ pub fn run(listen: &str, data: Option<PathBuf>, config: Option<&Path>) -> Result
     motcua_service::demo::seed_dossiers(&service.hall);
     motcua_service::demo::print_help(service.addr, &service.hall);
     let server = format!("http://{}", service.addr);
+    if public_url.is_none() && service.addr.ip().is_loopback() {
+        println!(
+            "The tickets' QR codes point to {server}, which a phone cannot open. To try them \
+             on a phone: motcua demo --listen 0.0.0.0:8080 --public-url http://THIS-PC-ADDRESS:8080"
+        );
+    }
     let printer_dir = data.join("printer");
     let opts = kiosk::app::KioskOptions {
         client: HallClient::new(&server, Some("demo-kiosk".into())),
         printer: kiosk::open_printer(&format!("sim:{}", printer_dir.display()), 80)?,
-        public_url: None,
+        public_url,
     };
     match kiosk::open_window(opts, runtime.handle().clone(), false) {
         Ok(window) => {

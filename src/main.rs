@@ -70,6 +70,10 @@ enum Cmd {
         /// A hall config to use instead of the sample hall.
         #[arg(long)]
         config: Option<std::path::PathBuf>,
+        /// Where phones reach this machine, for the tickets' QR codes
+        /// (e.g. http://192.168.1.10:8080, with --listen 0.0.0.0:8080).
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// The hall service: the queue, its API and its event stream.
     #[cfg(feature = "hall")]
@@ -224,7 +228,8 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
             listen,
             data,
             config,
-        } => demo::run(&listen, data, config.as_deref()),
+            public_url,
+        } => demo::run(&listen, data, config.as_deref(), public_url),
         #[cfg(feature = "hall")]
         Cmd::Serve {
             listen,
@@ -329,6 +334,7 @@ fn default_command() -> Option<Cmd> {
         listen: "127.0.0.1:8080".into(),
         data: None,
         config: None,
+        public_url: None,
     });
     #[allow(unreachable_code)]
     None
