@@ -137,6 +137,7 @@ enum Cmd {
         /// No announcements.
         #[arg(long)]
         mute: bool,
+        /// Fill the screen (always so on a Pi without a desktop).
         #[arg(long)]
         fullscreen: bool,
     },
@@ -145,6 +146,7 @@ enum Cmd {
     Rating {
         #[command(flatten)]
         at: AtCounter,
+        /// Fill the screen (always so on a Pi without a desktop).
         #[arg(long)]
         fullscreen: bool,
     },
@@ -162,7 +164,10 @@ enum Cmd {
     },
     /// Checks a hall config file and says what it describes.
     #[cfg(feature = "hall")]
-    CheckConfig { file: std::path::PathBuf },
+    CheckConfig {
+        /// The hall's config file (TOML), e.g. /etc/motcua/hall.toml.
+        file: std::path::PathBuf,
+    },
     /// Lists the clips a voice pack needs, as "id<TAB>text" lines (for recording one).
     #[cfg(feature = "display")]
     VoiceClips,

@@ -18,6 +18,37 @@ pub mod wiring;
 
 use anyhow::{Context, Result};
 
+/// What to do when Slint finds no system font.
+const NO_FONT: &str = "no system font was found, and the windows cannot start without one \
+    (they draw with the bundled Noto Sans, but Slint needs fontconfig and at least one \
+    installed font): install them, e.g. `apt-get install fontconfig fonts-dejavu-core`";
+
+/// Makes a window. Without any system font Slint panics deep inside its font loading;
+/// that is said here in words, with what to install, instead of a backtrace.
+pub fn new_window<T>(
+    make: impl FnOnce() -> Result<T, slint::PlatformError>,
+) -> Result<T, slint::PlatformError> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(make));
+    std::panic::set_hook(hook);
+    match made {
+        Ok(window) => window,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("");
+            if what.contains("NoMatch") {
+                Err(slint::PlatformError::Other(NO_FONT.into()))
+            } else {
+                std::panic::resume_unwind(panic)
+            }
+        }
+    }
+}
+
 /// Shows a window (full screen if asked) and runs until it closes or `stop` resolves.
 pub fn run_window(
     runtime: &tokio::runtime::Runtime,

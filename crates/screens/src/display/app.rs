@@ -67,7 +67,7 @@ pub fn start(
     opts: DisplayOptions,
     rt: &tokio::runtime::Handle,
 ) -> Result<DisplayWindow, slint::PlatformError> {
-    let ui = DisplayWindow::new()?;
+    let ui = crate::new_window(DisplayWindow::new)?;
     let app = Rc::new(App {
         ui: ui.as_weak(),
         on_ui: OnUi::reserve(),

@@ -60,7 +60,7 @@ pub fn start(
     opts: KioskOptions,
     rt: tokio::runtime::Handle,
 ) -> Result<KioskWindow, slint::PlatformError> {
-    let ui = KioskWindow::new()?;
+    let ui = crate::new_window(KioskWindow::new)?;
     let public_url = opts
         .public_url
         .clone()

@@ -38,7 +38,7 @@ pub fn start(
     opts: RatingOptions,
     rt: &tokio::runtime::Handle,
 ) -> Result<RatingWindow, slint::PlatformError> {
-    let ui = RatingWindow::new()?;
+    let ui = crate::new_window(RatingWindow::new)?;
     let app = Rc::new(App {
         ui: ui.as_weak(),
         on_ui: OnUi::reserve(),
