@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
@@ -13,10 +12,6 @@ use slint::ComponentHandle;
 use slint::platform::PointerEventButton;
 
 use common::*;
-use motcua_hardware::printer::sim::Simulator;
-use motcua_hardware::printer::tcp_sim::TcpPrinter;
-use motcua_hardware::printer::{EscPosPrinter, PrinterSpec};
-use motcua_screens::kiosk::app::{KioskOptions, start};
 use motcua_screens::ui::{KioskAdapter, Screen};
 
 /// Taps, with the pointer, the button labelled `label`; false if it is not shown.
@@ -39,22 +34,9 @@ fn a_double_tap_on_a_line_issues_no_priority_ticket() {
     let dir = tempfile::tempdir().unwrap();
     let svc = Service::start(dir.path(), &hall_config(&[]));
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let sim = Arc::new(Mutex::new(Simulator::new(576)));
-    let fake = TcpPrinter::start(sim, "127.0.0.1:0").unwrap();
-    let spec: PrinterSpec = fake.spec().parse().unwrap();
-    let printer = Arc::new(Mutex::new(EscPosPrinter::open(&spec, 576).unwrap()));
-    let ui = start(
-        KioskOptions {
-            client: motcua_client::HallClient::new(&svc.base, Some(KIOSK.into())),
-            printer,
-            public_url: None,
-        },
-        rt.handle().clone(),
-    )
-    .unwrap();
-    ui.show().unwrap();
+    let kiosk = start_kiosk(&svc, &rt);
 
-    let weak = ui.as_weak();
+    let weak = kiosk.ui.as_weak();
     let mut second_tap_at = Instant::now();
     let reached = drive(4, move |step| {
         let ui = weak.unwrap();

@@ -4,16 +4,12 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use slint::ComponentHandle;
 
 use common::*;
-use motcua_hardware::printer::sim::{Faults, Simulator};
-use motcua_hardware::printer::tcp_sim::TcpPrinter;
-use motcua_hardware::printer::{EscPosPrinter, PrinterSpec};
-use motcua_screens::kiosk::app::{KioskOptions, start};
+use motcua_hardware::printer::sim::Faults;
 use motcua_screens::ui::{KioskAdapter, PrintStatus, Screen};
 
 #[test]
@@ -23,20 +19,8 @@ fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {
     let svc = Service::start(dir.path(), &hall_config(&[]));
     let rt = tokio::runtime::Runtime::new().unwrap();
     // A network printer on loopback that answers status queries as a real one does.
-    let sim = Arc::new(Mutex::new(Simulator::new(576)));
-    let fake = TcpPrinter::start(sim.clone(), "127.0.0.1:0").unwrap();
-    let spec: PrinterSpec = fake.spec().parse().unwrap();
-    let printer = Arc::new(Mutex::new(EscPosPrinter::open(&spec, 576).unwrap()));
-    let ui = start(
-        KioskOptions {
-            client: motcua_client::HallClient::new(&svc.base, Some(KIOSK.into())),
-            printer,
-            public_url: None,
-        },
-        rt.handle().clone(),
-    )
-    .unwrap();
-    ui.show().unwrap();
+    let kiosk = start_kiosk(&svc, &rt);
+    let (ui, sim) = (&kiosk.ui, kiosk.paper.clone());
 
     // The citizen's steps, each taken once the screen shows what it needs.
     let (weak, sim2) = (ui.as_weak(), sim.clone());
@@ -75,7 +59,7 @@ fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {
     assert_eq!(card.number, "B001");
     assert!(card.priority.contains("Người cao tuổi"));
     // What the citizen reads: the printer's trouble, and the number to remember.
-    let shown = shown_texts(&ui);
+    let shown = shown_texts(ui);
     assert!(
         shown
             .iter()

@@ -293,6 +293,39 @@ pub fn tap(ui: &impl slint::ComponentHandle, label: &str) -> bool {
     }
 }
 
+/// The real kiosk app on this thread, taking tickets from `svc` with the kiosk token,
+/// printing on a network printer on loopback that answers status queries as a real
+/// one does. Keep the printer while the kiosk runs.
+pub struct KioskUnderTest {
+    pub ui: motcua_screens::ui::KioskWindow,
+    pub paper: std::sync::Arc<std::sync::Mutex<motcua_hardware::printer::sim::Simulator>>,
+    pub _printer: motcua_hardware::printer::tcp_sim::TcpPrinter,
+}
+
+pub fn start_kiosk(svc: &Service, rt: &tokio::runtime::Runtime) -> KioskUnderTest {
+    use motcua_hardware::printer::{EscPosPrinter, PrinterSpec, sim::Simulator};
+    use std::sync::{Arc, Mutex};
+    let paper = Arc::new(Mutex::new(Simulator::new(576)));
+    let printer =
+        motcua_hardware::printer::tcp_sim::TcpPrinter::start(paper.clone(), "127.0.0.1:0").unwrap();
+    let spec: PrinterSpec = printer.spec().parse().unwrap();
+    let ui = motcua_screens::kiosk::app::start(
+        motcua_screens::kiosk::app::KioskOptions {
+            client: motcua_client::HallClient::new(&svc.base, Some(KIOSK.into())),
+            printer: Arc::new(Mutex::new(EscPosPrinter::open(&spec, 576).unwrap())),
+            public_url: None,
+        },
+        rt.handle().clone(),
+    )
+    .unwrap();
+    slint::ComponentHandle::show(&ui).unwrap();
+    KioskUnderTest {
+        ui,
+        paper,
+        _printer: printer,
+    }
+}
+
 /// Every text the window shows now, as a screen reader would read it.
 pub fn shown_texts(ui: &impl slint::ComponentHandle) -> Vec<String> {
     use i_slint_backend_testing::{AccessibleRole, ElementQuery};
