@@ -305,6 +305,16 @@ fn every_screen_renders_at_every_size() {
                 }
                 slint::select_bundled_translation("").unwrap();
             }
+            if name == "busy" {
+                // Results wait and calls were made: the panel shows the results, then,
+                // after its turn, the latest calls, then the results again.
+                let says = |words: &str| common::shown_texts(&display).iter().any(|t| t == words);
+                assert!(says("Hồ sơ đã có kết quả") && !says("Vừa gọi"));
+                i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_secs(10));
+                assert!(says("Vừa gọi") && !says("Hồ sơ đã có kết quả"));
+                i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_secs(10));
+                assert!(says("Hồ sơ đã có kết quả"));
+            }
             let path = out.join(format!("display-{name}-{size}.png"));
             image::save_buffer(
                 &path,
