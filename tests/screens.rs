@@ -85,6 +85,7 @@ fn morning() -> (Kiosk, TicketView) {
         priority_groups: groups,
         services: service_views(&q, now),
         procedures: config.procedures.clone(),
+        counters: motcua_api::counter_views(&q),
     }));
     (k, ticket)
 }
@@ -256,8 +257,22 @@ fn every_screen_renders_at_every_size() {
                         says(&["Máy in sắp hết giấy – xin báo cán bộ"])
                     }
                     ("home-printer-low", Lang::En) => says(&["Printer: paper low"]),
-                    ("ticket", Lang::Vi) => says(&["Có 3 người đang chờ trước ông/bà"]),
-                    ("ticket", Lang::En) => says(&["3 people ahead of you"]),
+                    ("ticket", Lang::Vi) => {
+                        says(&["Có 3 người đang chờ trước ông/bà"]);
+                        says(&[if size != "portrait" {
+                            "Hộ tịch · Quầy 1, 2"
+                        } else {
+                            "số sẽ được gọi tại quầy 1, 2"
+                        }]);
+                    }
+                    ("ticket", Lang::En) => {
+                        says(&["3 people ahead of you"]);
+                        says(&[if size != "portrait" {
+                            "Civil status · Counter 1, 2"
+                        } else {
+                            "will be called at counter 1, 2"
+                        }]);
+                    }
                     _ => {}
                 }
                 let path = out.join(format!("kiosk-{name}-{size}-{lang_name}.png"));

@@ -22,7 +22,7 @@ use crate::ui::{
     ServiceTile, TicketCard,
 };
 use crate::wiring::{OnUi, every_second, release_on_close};
-use motcua_api::{CounterView, TicketView};
+use motcua_api::TicketView;
 use motcua_client::HallClient;
 use motcua_hardware::printer::{EscPosPrinter, Health, TicketPrint, Watcher, layout, raster};
 
@@ -46,7 +46,6 @@ pub struct App {
     rt: tokio::runtime::Handle,
     public_url: String,
     tz: RefCell<Tz>,
-    counters: RefCell<Vec<CounterView>>,
     /// The QR code of the ticket on screen, drawn once per ticket.
     qr: RefCell<Option<(u64, Image)>>,
     _watcher: RefCell<Option<Watcher>>,
@@ -74,7 +73,6 @@ pub fn start(
         rt,
         public_url: public_url.trim_end_matches('/').to_owned(),
         tz: RefCell::new(chrono_tz::Asia::Ho_Chi_Minh),
-        counters: RefCell::new(Vec::new()),
         qr: RefCell::new(None),
         _watcher: RefCell::new(None),
         ticker: slint::Timer::default(),
@@ -222,7 +220,6 @@ impl App {
                                 if let Ok(tz) = hall.time_zone.parse::<Tz>() {
                                     *app.tz.borrow_mut() = tz;
                                 }
-                                *app.counters.borrow_mut() = counters;
                                 let priority_groups = hall
                                     .priority_groups
                                     .into_iter()
@@ -236,6 +233,7 @@ impl App {
                                     priority_groups,
                                     services,
                                     procedures,
+                                    counters,
                                 }
                             });
                             app.kiosk.borrow_mut().loaded(loaded);
@@ -294,12 +292,10 @@ impl App {
     fn ticket_paper(&self, t: &TicketView) -> TicketPrint {
         let k = self.kiosk.borrow();
         let service = k.services.iter().find(|s| s.code == t.ticket.service);
-        let counters: Vec<String> = self
-            .counters
-            .borrow()
+        let counters: Vec<String> = k
+            .counters_for(&t.ticket)
             .iter()
-            .filter(|c| c.services.contains(&t.ticket.service))
-            .map(|c| c.id.to_string())
+            .map(ToString::to_string)
             .collect();
         let priority = t.ticket.priority.as_ref().map(|code| {
             k.priority_groups
@@ -437,7 +433,13 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
             PrintState::Printed => (PrintStatus::Printed, String::new()),
             PrintState::Failed(h) => (PrintStatus::Failed, h.describe_vi().to_string()),
         };
+        let counters: Vec<String> = k
+            .counters_for(&t.ticket)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         a.set_ticket(TicketCard {
+            counters: counters.join(", ").into(),
             number: t.ticket.number.clone().into(),
             service: lang.text(&issued.service_name).into(),
             priority: priority.unwrap_or_default().into(),

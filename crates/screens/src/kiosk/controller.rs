@@ -3,10 +3,10 @@
 //! something goes wrong. The window adapter renders this state and forwards taps;
 //! network and printer work happen elsewhere and come back as results.
 
-use motcua_api::{ServiceView, TicketView};
+use motcua_api::{CounterView, ServiceView, TicketView};
 use motcua_client::ClientError;
 use motcua_core::catalogue::Procedure;
-use motcua_core::domain::Localized;
+use motcua_core::domain::{CounterId, Localized};
 use motcua_hardware::printer::Health;
 
 /// How long the ticket stays on screen after printing, in milliseconds.
@@ -62,6 +62,8 @@ pub struct Loaded {
     pub priority_groups: Vec<PriorityChoice>,
     pub services: Vec<ServiceView>,
     pub procedures: Vec<Procedure>,
+    /// The counters and the lines each calls from: where a ticket will be called.
+    pub counters: Vec<CounterView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,6 +134,7 @@ pub struct Kiosk {
     /// it rather than joining its end.
     submitted: bool,
     pub procedures: Vec<Procedure>,
+    pub counters: Vec<CounterView>,
     /// On the procedures screen: the line chosen, then the procedure chosen.
     pub procedure_line: Option<String>,
     pub procedure: Option<String>,
@@ -179,6 +182,7 @@ impl Kiosk {
             id_digits: String::new(),
             submitted: false,
             procedures: Vec::new(),
+            counters: Vec::new(),
             procedure_line: None,
             procedure: None,
             printer: Health::Unknown,
@@ -224,9 +228,24 @@ impl Kiosk {
                 self.priority_groups = l.priority_groups;
                 self.services = l.services;
                 self.procedures = l.procedures;
+                self.counters = l.counters;
                 self.reconnected();
             }
             Err(e) => self.lost(&e),
+        }
+    }
+
+    /// The counters that will call `ticket`: the one it was sent to, or every counter
+    /// that calls from its line.
+    pub fn counters_for(&self, ticket: &motcua_core::domain::Ticket) -> Vec<CounterId> {
+        match ticket.target_counter {
+            Some(id) => vec![id],
+            None => self
+                .counters
+                .iter()
+                .filter(|c| c.services.contains(&ticket.service))
+                .map(|c| c.id)
+                .collect(),
         }
     }
 

@@ -76,6 +76,7 @@ fn kiosk(groups: bool) -> Kiosk {
             &motcua_core::layout::Layout::sample(),
         )
         .unwrap(),
+        ..Loaded::default()
     }));
     k
 }
@@ -456,4 +457,30 @@ fn a_second_receipt_scanned_after_a_lookup_replaces_the_code() {
     assert_eq!(k.lookup_result, None);
     k.key("3");
     assert_eq!(k.lookup_input, SECOND);
+}
+
+#[test]
+fn a_ticket_says_which_counters_will_call_it() {
+    let mut k = kiosk(false);
+    let counter = |id: u32, services: &[&str]| motcua_api::CounterView {
+        id,
+        name: format!("Quầy {id}"),
+        services: services.iter().map(|s| s.to_string()).collect(),
+        open: true,
+        current: None,
+    };
+    k.loaded(Ok(Loaded {
+        services: vec![service("HT", true)],
+        counters: vec![
+            counter(1, &["HT", "CT"]),
+            counter(2, &["CT"]),
+            counter(3, &["HT"]),
+        ],
+        ..Loaded::default()
+    }));
+    let mut t = ticket("A024").ticket;
+    assert_eq!(k.counters_for(&t), vec![1, 3]);
+    // Sent to one counter: only that one calls it.
+    t.target_counter = Some(3);
+    assert_eq!(k.counters_for(&t), vec![3]);
 }
