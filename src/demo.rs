@@ -40,7 +40,11 @@ pub fn run(
         printer: kiosk::open_printer(&format!("sim:{}", printer_dir.display()), 80)?,
         public_url,
     };
-    match kiosk::open_window(opts, runtime.handle().clone(), false) {
+    let kiosk = kiosk::app::start(opts, runtime.handle().clone()).and_then(|window| {
+        slint::ComponentHandle::show(&window)?;
+        Ok(window)
+    });
+    match kiosk {
         Ok(window) => {
             println!(
                 "Kiosk window open; printed tickets go to {}",

@@ -32,7 +32,7 @@ pub struct DisplayOptions {
     /// The hall service (the display only reads: no token needed).
     pub client: HallClient,
     /// The voice pack and where it plays; `None` for a silent display.
-    pub voice: Option<(VoicePack, Box<dyn Speaker>)>,
+    pub voice: Option<super::Voice>,
 }
 
 /// What the display knows about its hall, beyond the board.

@@ -8,9 +8,6 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use motcua_hardware::printer::{EscPosPrinter, PrinterSpec, layout, paper_dots};
-use slint::ComponentHandle;
-
-use crate::ui::KioskWindow;
 
 /// `motcua kiosk`: the kiosk until the window closes or `stop` resolves.
 pub fn run(
@@ -19,24 +16,9 @@ pub fn run(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let window = open_window(opts, runtime.handle().clone(), fullscreen)
-        .context("cannot open the kiosk window")?;
-    crate::quit_on(&runtime, stop);
-    slint::run_event_loop_until_quit().context("the kiosk window failed")?;
-    drop(window);
-    Ok(())
-}
-
-/// Starts the kiosk on `rt` and shows its window.
-pub fn open_window(
-    opts: app::KioskOptions,
-    rt: tokio::runtime::Handle,
-    fullscreen: bool,
-) -> Result<KioskWindow> {
-    let window = app::start(opts, rt)?;
-    window.window().set_fullscreen(fullscreen);
-    window.show()?;
-    Ok(window)
+    let window =
+        app::start(opts, runtime.handle().clone()).context("cannot open the kiosk window")?;
+    crate::run_window(&runtime, window, fullscreen, "kiosk", stop)
 }
 
 /// Opens the printer a spec names (`usb:…`, `tcp:…`, `sim:DIR`), for `paper_mm` paper.

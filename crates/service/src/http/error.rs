@@ -227,18 +227,10 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        let empty = req
-            .headers()
-            .get(axum::http::header::CONTENT_LENGTH)
-            .is_some_and(|l| l == "0")
-            || (req
-                .headers()
-                .get(axum::http::header::CONTENT_LENGTH)
-                .is_none()
-                && req
-                    .headers()
-                    .get(axum::http::header::TRANSFER_ENCODING)
-                    .is_none());
+        let headers = req.headers();
+        let length = headers.get(axum::http::header::CONTENT_LENGTH);
+        let chunked = headers.contains_key(axum::http::header::TRANSFER_ENCODING);
+        let empty = length.map_or(!chunked, |l| l == "0");
         if empty {
             return Ok(OptionalJson(T::default()));
         }
