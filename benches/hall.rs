@@ -196,12 +196,17 @@ fn statistics_and_dossiers() {
     messages
         .templates
         .insert("due_soon".into(), "Ho so {code} hen tra {due}".into());
-    config.notify = Some(motcua_service::config::Notify {
-        webhook_url: "http://gateway.invalid/send".into(),
-        auth_header: None,
-        auth_env: None,
+    config.notify = Some(motcua_service::notify::Notify {
+        channel: motcua_service::notify::Channel::Webhook,
+        webhook: Some(motcua_service::notify::Webhook {
+            url: "http://gateway.invalid/send".into(),
+            auth_header: None,
+            auth_env: None,
+            ca_file: None,
+        }),
+        zalo: None,
+        sms: None,
         retry_seconds: 10,
-        ca_file: None,
         messages,
     });
     let hall = motcua_service::hall::Hall::open(Arc::new(config), store).unwrap();

@@ -66,6 +66,14 @@ impl Messages {
         if self.template.trim().is_empty() {
             return Err(format!("{at}.template is empty"));
         }
+        let fields_of = |name: &str, template: &str| match unknown_fields(template).first() {
+            Some(f) => Err(format!(
+                "{name}: {{{f}}} is not a field; a template may use {}",
+                FIELDS.map(|f| format!("{{{f}}}")).join(" ")
+            )),
+            None => Ok(()),
+        };
+        fields_of(&format!("{at}.template"), &self.template)?;
         if !(1..=72).contains(&self.due_soon_hours) {
             return Err(format!("{at}.due_soon_hours must be 1 to 72"));
         }
@@ -87,6 +95,7 @@ impl Messages {
             if template.trim().is_empty() {
                 return Err(format!("{at}.templates.{status} is empty"));
             }
+            fields_of(&format!("{at}.templates.{status}"), template)?;
         }
         Ok(())
     }
@@ -103,7 +112,11 @@ pub struct NewMessage {
     /// `result_ready`.
     pub kind: String,
     pub phone: String,
+    /// The words as one text (SMS, webhook, and what staff read).
     pub body: String,
+    /// The template's fields as filled in, with their diacritics (`code`, `place`,
+    /// `hall`, `procedure`, `due`, `new_due`): a Zalo template takes them one by one.
+    pub fields: BTreeMap<String, String>,
 }
 
 /// A message in the outbox, for the worker and for staff.
@@ -119,6 +132,9 @@ pub struct OutboxMessage {
     pub phone: Option<String>,
     #[serde(default)]
     pub body: Option<String>,
+    /// The template's fields (erased with the body).
+    #[serde(default)]
+    pub fields: Option<BTreeMap<String, String>>,
     pub created_at: DateTime<Utc>,
     pub attempts: u32,
     pub next_at: DateTime<Utc>,
@@ -126,6 +142,9 @@ pub struct OutboxMessage {
     pub sent_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub last_error: Option<String>,
+    /// How it went once sent: `webhook`, `zalo` or `sms`.
+    #[serde(default)]
+    pub channel: Option<String>,
 }
 
 /// Retries wait `base`, twice that, four times … up to an hour.
@@ -211,27 +230,25 @@ fn message(
     }
     let template = template_for(config, kind)?;
     let phone = d.phone.clone()?;
-    let words = |s: &str| {
-        if config.plain_ascii {
-            plain_ascii(s)
-        } else {
-            s.to_owned()
-        }
-    };
     let when = |at: Option<DateTime<Utc>>| at.map(|t| local_time(hall, t)).unwrap_or_default();
-    let body = template
-        .replace("{code}", &d.code)
-        .replace(
-            "{place}",
-            &words(d.pickup.as_deref().unwrap_or("quầy trả kết quả")),
-        )
-        .replace("{hall}", &words(&hall.name))
-        .replace("{procedure}", &words(&d.procedure_name))
-        .replace("{due}", &when(d.due()))
-        .replace(
-            "{new_due}",
-            &when(d.apology.as_ref().and_then(|a| a.new_due_at)),
-        );
+    let fields: BTreeMap<String, String> = [
+        ("code", d.code.clone()),
+        (
+            "place",
+            d.pickup.as_deref().unwrap_or("quầy trả kết quả").to_owned(),
+        ),
+        ("hall", hall.name.clone()),
+        ("procedure", d.procedure_name.clone()),
+        ("due", when(d.due())),
+        (
+            "new_due",
+            when(d.apology.as_ref().and_then(|a| a.new_due_at)),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let body = fill(template, &fields, config.plain_ascii);
     Some(NewMessage {
         key,
         send_at: send_time(config, hall, now),
@@ -239,7 +256,42 @@ fn message(
         kind: kind.into(),
         phone,
         body,
+        fields,
     })
+}
+
+/// The names a template may use, each in braces: `{code}`.
+pub const FIELDS: [&str; 6] = ["code", "place", "hall", "procedure", "due", "new_due"];
+
+/// `template` with each `{field}` filled in; without diacritics when `ascii` (the
+/// dossier code and times have none anyway).
+pub fn fill(template: &str, fields: &BTreeMap<String, String>, ascii: bool) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in fields {
+        let value = if ascii {
+            plain_ascii(value)
+        } else {
+            value.clone()
+        };
+        out = out.replace(&format!("{{{name}}}"), &value);
+    }
+    out
+}
+
+/// The `{names}` in `template` that are not fields, for the config check.
+pub fn unknown_fields(template: &str) -> Vec<String> {
+    let mut unknown = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find('}') else { break };
+        let name = &rest[..close];
+        if !FIELDS.contains(&name) {
+            unknown.push(name.to_owned());
+        }
+        rest = &rest[close + 1..];
+    }
+    unknown
 }
 
 /// The messages a saved change causes: the status just reached (result ready by
@@ -488,6 +540,30 @@ mod tests {
                 .iter()
                 .all(|m| m.kind != OVERDUE_APOLOGY)
         );
+    }
+
+    #[test]
+    fn a_template_names_only_known_fields_and_zalo_gets_them_with_diacritics() {
+        assert_eq!(
+            unknown_fields("Ho so {code} tai {place}"),
+            Vec::<String>::new()
+        );
+        assert_eq!(unknown_fields("{ma_ho_so} {code} {"), vec!["ma_ho_so"]);
+        let bad: Result<Messages, _> = toml::from_str("template = \"Ho so {ma_ho_so}\"");
+        let err = bad.unwrap().check("notify").unwrap_err();
+        assert!(
+            err.contains("{ma_ho_so} is not a field") && err.contains("{place}"),
+            "{err}"
+        );
+        let config = Messages::default();
+        let at = Utc::now();
+        let d = dossier(DossierStatus::ResultReady, true, at);
+        let m = change_messages(&config, &hall(), None, &d, at)
+            .pop()
+            .unwrap();
+        assert_eq!(m.fields["place"], "Quầy 8");
+        assert_eq!(m.fields["hall"], "TT PVHCC phường Hòa Bình");
+        assert!(m.body.contains("Quay 8"), "the SMS text stays plain");
     }
 
     #[test]

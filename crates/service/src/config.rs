@@ -11,12 +11,12 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+pub use crate::notify::Notify;
 use motcua_core::catalogue::{self, CatalogueError, Procedure};
 use motcua_core::domain::CounterId;
 use motcua_core::layout::{
     FileCounter, FileHall, FilePriorityGroup, FileService, Layout, SAMPLE_CONFIG,
 };
-use motcua_core::message::Messages;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -213,49 +213,6 @@ impl Default for UpstreamFields {
     }
 }
 
-/// `[notify]`: an HTTP webhook of an SMS or Zalo gateway, and the messages it carries.
-#[derive(Clone, Debug)]
-pub struct Notify {
-    pub webhook_url: String,
-    pub auth_header: Option<String>,
-    pub auth_env: Option<String>,
-    /// The first retry waits this long; each next one twice as long, up to an hour.
-    pub retry_seconds: u64,
-    /// PEM file with the gateway's CA when it is not in the system's store.
-    pub ca_file: Option<PathBuf>,
-    /// What is said, and when.
-    pub messages: Messages,
-}
-
-/// `[notify]` as written: the gateway's fields, the rest are the messages'.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileNotify {
-    webhook_url: String,
-    #[serde(default)]
-    auth_header: Option<String>,
-    #[serde(default)]
-    auth_env: Option<String>,
-    #[serde(default = "default_retry")]
-    retry_seconds: u64,
-    #[serde(default)]
-    ca_file: Option<PathBuf>,
-    #[serde(default)]
-    template: Option<String>,
-    #[serde(default)]
-    plain_ascii: Option<bool>,
-    #[serde(default)]
-    templates: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    due_soon_hours: Option<u32>,
-    #[serde(default)]
-    send_hours: Option<[u32; 2]>,
-}
-
-fn default_retry() -> u64 {
-    10
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -293,7 +250,7 @@ struct File {
     #[serde(default)]
     ratings: Ratings,
     upstream: Option<Upstream>,
-    notify: Option<FileNotify>,
+    notify: Option<crate::notify::FileNotify>,
 }
 
 #[derive(Deserialize)]
@@ -324,11 +281,13 @@ impl Config {
             config.procedures = load_catalogue(&dir.join(catalogue), &config.layout)?;
         }
         // CA files are read now, so a wrong one is said at start, not at the first call.
-        let cas = [
-            config.upstream.as_mut().and_then(|u| u.ca_file.as_mut()),
-            config.notify.as_mut().and_then(|n| n.ca_file.as_mut()),
-        ];
-        for ca in cas.into_iter().flatten() {
+        let upstream = config.upstream.as_mut().and_then(|u| u.ca_file.as_mut());
+        let notify = config
+            .notify
+            .as_mut()
+            .into_iter()
+            .flat_map(|n| n.ca_files_mut());
+        for ca in upstream.into_iter().chain(notify) {
             *ca = dir.join(&*ca);
             motcua_net::read_ca_file(ca).map_err(|e| ConfigError::Invalid {
                 path: shown.clone(),
@@ -389,7 +348,7 @@ fn validate(file: File) -> Result<Config, String> {
     let ratings = check_ratings(file.ratings)?;
     let dossiers = check_dossiers(file.dossiers, &layout)?;
     let upstream = file.upstream.map(check_upstream).transpose()?;
-    let notify = file.notify.map(check_notify).transpose()?;
+    let notify = file.notify.map(crate::notify::check).transpose()?;
     Ok(Config {
         layout: Arc::new(layout),
         tokens,
@@ -513,37 +472,7 @@ fn check_upstream(u: Upstream) -> Result<Upstream, String> {
     Ok(u)
 }
 
-fn check_notify(n: FileNotify) -> Result<Notify, String> {
-    check_url(&n.webhook_url, "notify.webhook_url")?;
-    if !(1..=3600).contains(&n.retry_seconds) {
-        return Err("notify.retry_seconds must be 1 to 3600".into());
-    }
-    let mut messages = Messages::default();
-    if let Some(t) = n.template {
-        messages.template = t;
-    }
-    if let Some(p) = n.plain_ascii {
-        messages.plain_ascii = p;
-    }
-    if let Some(h) = n.due_soon_hours {
-        messages.due_soon_hours = h;
-    }
-    if let Some(h) = n.send_hours {
-        messages.send_hours = h;
-    }
-    messages.templates = n.templates;
-    messages.check("notify")?;
-    Ok(Notify {
-        webhook_url: n.webhook_url,
-        auth_header: n.auth_header,
-        auth_env: n.auth_env,
-        retry_seconds: n.retry_seconds,
-        ca_file: n.ca_file,
-        messages,
-    })
-}
-
-fn check_url(url: &str, at: &str) -> Result<(), String> {
+pub(crate) fn check_url(url: &str, at: &str) -> Result<(), String> {
     match url::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
         _ => Err(format!("{at} {url:?} is not an http(s) address")),

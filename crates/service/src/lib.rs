@@ -11,6 +11,7 @@ pub mod demo;
 pub mod hall;
 pub mod http;
 pub mod jobs;
+pub mod notify;
 pub mod report;
 pub mod run;
 pub mod upstream;

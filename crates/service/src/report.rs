@@ -61,31 +61,7 @@ pub fn describe(config: &Config) -> String {
         None => "province system: none (dossiers come from staff and pushes)".into(),
     });
     lines.push(match &config.notify {
-        Some(n) => {
-            let m = &n.messages;
-            let mut kinds = vec!["result_ready".to_string()];
-            kinds.extend(
-                m.templates
-                    .keys()
-                    .filter(|k| *k != "result_ready")
-                    .map(|k| {
-                        if k == DUE_SOON {
-                            format!(
-                                "{k} ({} h before, {:02}:00–{:02}:00)",
-                                m.due_soon_hours, m.send_hours[0], m.send_hours[1]
-                            )
-                        } else {
-                            k.clone()
-                        }
-                    }),
-            );
-            format!(
-                "notifications: {} — {}{}",
-                n.webhook_url,
-                kinds.join(", "),
-                trust(&n.webhook_url, n.ca_file.as_deref())
-            )
-        }
+        Some(n) => notifications(n),
         None => "notifications: none".into(),
     });
     for c in layout.counters.iter().filter(|c| c.printer.is_some()) {
@@ -108,7 +84,7 @@ pub async fn probe(config: &Config) -> Vec<String> {
         targets.push(("province system", u.base_url.clone(), u.ca_file.clone()));
     }
     if let Some(n) = &config.notify {
-        targets.push(("notifications", n.webhook_url.clone(), n.ca_file.clone()));
+        targets.extend(n.endpoints());
     }
     let mut lines = Vec::new();
     for (what, url, ca_file) in targets {
@@ -129,6 +105,70 @@ pub async fn probe(config: &Config) -> Vec<String> {
         lines.push(format!("{what} {url}: {said}"));
     }
     lines
+}
+
+/// How messages go, which kinds, and what the service will miss in its environment.
+fn notifications(n: &crate::notify::Notify) -> String {
+    use crate::notify::Channel;
+    let m = &n.messages;
+    let kinds: Vec<String> = n
+        .kinds()
+        .into_iter()
+        .map(|k| {
+            let zalo = n
+                .zalo
+                .as_ref()
+                .and_then(|z| z.templates.get(&k))
+                .map(|t| format!(" [Zalo template {}]", t.template_id))
+                .unwrap_or_default();
+            if k == DUE_SOON {
+                format!(
+                    "{k} ({} h before, {:02}:00–{:02}:00){zalo}",
+                    m.due_soon_hours, m.send_hours[0], m.send_hours[1]
+                )
+            } else {
+                format!("{k}{zalo}")
+            }
+        })
+        .collect();
+    let sms = |s: &crate::notify::Sms| {
+        format!(
+            "SMS brandname {} by eSMS{}{}",
+            s.brandname,
+            if s.sandbox {
+                " (sandbox: nothing is sent)"
+            } else {
+                ""
+            },
+            trust(&s.api_url, s.ca_file.as_deref())
+        )
+    };
+    let how = match (n.channel, &n.webhook, &n.zalo, &n.sms) {
+        (Channel::Webhook, Some(w), _, _) => {
+            format!("{}{}", w.url, trust(&w.url, w.ca_file.as_deref()))
+        }
+        (Channel::ZaloZns, _, Some(z), s) => format!(
+            "Zalo ZNS (app {}){}{}",
+            z.app_id,
+            trust(&z.api_url, z.ca_file.as_deref()),
+            match s {
+                Some(s) => format!(", then {} for who is not on Zalo", sms(s)),
+                None => ", no SMS for who is not on Zalo".into(),
+            }
+        ),
+        (_, _, _, Some(s)) => sms(s),
+        _ => "?".into(),
+    };
+    let missing = n.missing_env();
+    let missing = if missing.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n  NOT SET in this environment (the service needs them): {}",
+            missing.join(", ")
+        )
+    };
+    format!("notifications: {how} — {}{missing}", kinds.join(", "))
 }
 
 /// Which certificates an https address is checked against.
@@ -208,7 +248,8 @@ mod tests {
         );
         assert!(
             said.contains(
-                "notifications: https://gw.example.vn/send — result_ready, due_soon (3 h before, 07:00–21:00)"
+                "notifications: https://gw.example.vn/send (https, the system's certificates) — \
+                 result_ready, due_soon (3 h before, 07:00–21:00)"
             ),
             "{said}"
         );
@@ -217,5 +258,35 @@ mod tests {
             "{said}"
         );
         assert!(said.contains("results: return line none; names and phones erased 30 days"));
+    }
+
+    #[test]
+    fn zalo_with_sms_behind_it_is_described_with_what_the_environment_lacks() {
+        let text = format!(
+            "{SAMPLE_CONFIG}\n[notify]\nchannel = \"zalo_zns\"\n\
+             [notify.zalo]\napp_id = \"4318\"\nsecret_key_env = \"MOTCUA_TEST_UNSET_ZALO_SECRET\"\n\
+             refresh_token_env = \"MOTCUA_TEST_UNSET_ZALO_REFRESH\"\n\
+             [notify.zalo.templates.result_ready]\ntemplate_id = \"312345\"\n\
+             data = {{ ma_ho_so = \"{{code}}\" }}\n\
+             [notify.sms]\nprovider = \"esms\"\nbrandname = \"UBND-HOABINH\"\nsandbox = true\n\
+             api_key_env = \"MOTCUA_TEST_UNSET_ESMS_KEY\"\nsecret_key_env = \"MOTCUA_TEST_UNSET_ESMS_SECRET\"\n"
+        );
+        let config = Config::parse(&text, "x.toml").unwrap();
+        let said = describe(&config);
+        assert!(
+            said.contains(
+                "notifications: Zalo ZNS (app 4318) (https, the system's certificates), then SMS \
+                 brandname UBND-HOABINH by eSMS (sandbox: nothing is sent) (https, the system's \
+                 certificates) for who is not on Zalo — result_ready [Zalo template 312345]"
+            ),
+            "{said}"
+        );
+        assert!(
+            said.contains(
+                "NOT SET in this environment (the service needs them): MOTCUA_TEST_UNSET_ZALO_SECRET, \
+                 MOTCUA_TEST_UNSET_ZALO_REFRESH, MOTCUA_TEST_UNSET_ESMS_KEY, MOTCUA_TEST_UNSET_ESMS_SECRET"
+            ),
+            "{said}"
+        );
     }
 }

@@ -34,6 +34,7 @@ macro_rules! conformance_suite {
             a_message_for_the_morning_is_not_due_before,
             withdrawn_consent_takes_the_phone_out_of_the_outbox_and_stops_unsent_messages,
             erasure_takes_name_and_phone_and_closes_unsent_messages,
+            a_message_keeps_its_fields_and_says_how_it_went,
         );
     };
     (@tests $new_hall:path; $($check:ident),* $(,)?) => {
@@ -137,6 +138,7 @@ pub fn a_message_for_the_morning_is_not_due_before(open: Opener) {
                 kind: "result_ready".into(),
                 phone: "0912345678".into(),
                 body: "Ho so da co ket qua".into(),
+                fields: Default::default(),
             }],
             now,
         )
@@ -170,6 +172,7 @@ pub fn withdrawn_consent_takes_the_phone_out_of_the_outbox_and_stops_unsent_mess
         kind: "needs_documents".into(),
         phone: "0912345678".into(),
         body: "Ho so can bo sung".into(),
+        fields: Default::default(),
     };
     store.save_dossier(&d, &[], &[message]).unwrap();
     assert_eq!(store.outbox_due(t0, 10).unwrap().len(), 1);
@@ -219,6 +222,7 @@ pub fn erasure_takes_name_and_phone_and_closes_unsent_messages(open: Opener) {
         kind: "result_ready".into(),
         phone: "0912345678".into(),
         body: "Ho so da co ket qua".into(),
+        fields: [("place".to_owned(), "Quầy 8".to_owned())].into(),
     };
     store
         .save_dossier(&d, &[], std::slice::from_ref(&message))
@@ -246,6 +250,7 @@ pub fn erasure_takes_name_and_phone_and_closes_unsent_messages(open: Opener) {
     assert_eq!(erased.id_check, None, "the ID digits' hash goes too");
     let m = &store.outbox(10).unwrap()[0];
     assert_eq!((m.phone.as_deref(), m.body.as_deref()), (None, None));
+    assert_eq!(m.fields, None, "the fields go with the words");
     assert!(m.last_error.as_deref().unwrap().contains("erased"));
     assert!(
         store.outbox_due(now, 10).unwrap().is_empty(),
@@ -253,4 +258,50 @@ pub fn erasure_takes_name_and_phone_and_closes_unsent_messages(open: Opener) {
     );
     // Once erased, nothing more to erase.
     assert_eq!(store.erase_personal_data(now, now).unwrap(), 0);
+}
+
+pub fn a_message_keeps_its_fields_and_says_how_it_went(open: Opener) {
+    let now = Utc::now();
+    let fields: std::collections::BTreeMap<String, String> = [
+        ("code", "000.00.12.H27-261001-0004"),
+        ("place", "Quầy 8 – Trả kết quả"),
+        ("hall", "TT PVHCC phường Hòa Bình"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .into();
+    {
+        let store = open();
+        let message = NewMessage {
+            key: "k4".into(),
+            send_at: now,
+            dossier: "000.00.12.H27-261001-0004".into(),
+            kind: "result_ready".into(),
+            phone: "0912345678".into(),
+            body: "Ho so da co ket qua".into(),
+            fields: fields.clone(),
+        };
+        store.put_messages(&[message], now).unwrap();
+        let due = store.outbox_due(now, 10).unwrap();
+        assert_eq!(due[0].fields.as_ref(), Some(&fields), "diacritics whole");
+        store
+            .outbox_sent(
+                due[0].id,
+                now,
+                "sms",
+                Some("Zalo: -118 Zalo account not existed"),
+            )
+            .unwrap();
+        // What a channel keeps between restarts (Zalo's one-use refresh token).
+        store.set_meta("zalo_refresh_token", "r-1").unwrap();
+        store.set_meta("zalo_refresh_token", "r-2").unwrap();
+    }
+    let store = open();
+    let m = &store.outbox(10).unwrap()[0];
+    assert_eq!(m.channel.as_deref(), Some("sms"));
+    assert!(m.sent_at.is_some() && m.last_error.as_deref().unwrap().contains("-118"));
+    assert!(store.outbox_due(now, 10).unwrap().is_empty(), "sent once");
+    assert_eq!(
+        store.meta("zalo_refresh_token").unwrap().as_deref(),
+        Some("r-2")
+    );
 }

@@ -72,7 +72,15 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<OutboxMessage>, StoreError>;
     /// Unsent messages first, then the latest sent ones.
     fn outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, StoreError>;
-    fn outbox_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Marks a message sent through `channel` (`webhook`, `zalo`, `sms`); `note` says
+    /// why not the first channel (Zalo's refusal before the SMS went), if so.
+    fn outbox_sent(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        channel: &str,
+        note: Option<&str>,
+    ) -> Result<(), StoreError>;
     fn outbox_failed(
         &self,
         id: i64,

@@ -102,6 +102,12 @@ ALTER TABLE tickets ADD COLUMN dossier TEXT;
     r#"
 CREATE INDEX outbox_dossier ON outbox (dossier);
 "#,
+    // A Zalo template takes the message's fields one by one; staff see which channel
+    // carried a message.
+    r#"
+ALTER TABLE outbox ADD COLUMN fields TEXT;
+ALTER TABLE outbox ADD COLUMN channel TEXT;
+"#,
 ];
 
 pub struct SqliteStore {
@@ -417,11 +423,18 @@ impl Store for SqliteStore {
         Ok(rows)
     }
 
-    fn outbox_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+    fn outbox_sent(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        channel: &str,
+        note: Option<&str>,
+    ) -> Result<(), StoreError> {
         let conn = lock(&self.writer);
         conn.execute(
-            "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
-            params![id, at],
+            "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1, channel = ?3, last_error = ?4 \
+             WHERE id = ?1",
+            params![id, at, channel, note],
         )?;
         Ok(())
     }
@@ -589,8 +602,8 @@ fn dossier_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Dossier, StoreError>
         .map_err(|e| StoreError::Corrupt(format!("dossier: {e}"))))
 }
 
-const OUTBOX_COLUMNS: &str =
-    "id, key, dossier, kind, phone, body, created_at, attempts, next_at, sent_at, last_error";
+const OUTBOX_COLUMNS: &str = "id, key, dossier, kind, phone, body, created_at, attempts, next_at, sent_at, last_error, \
+     fields, channel";
 
 fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
     Ok(OutboxMessage {
@@ -605,6 +618,11 @@ fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
         next_at: r.get(8)?,
         sent_at: r.get(9)?,
         last_error: r.get(10)?,
+        // Unreadable fields are as good as none: the text still goes by SMS.
+        fields: r
+            .get::<_, Option<String>>(11)?
+            .and_then(|f| serde_json::from_str(&f).ok()),
+        channel: r.get(12)?,
     })
 }
 
@@ -617,7 +635,7 @@ fn close_messages(
     reason: &str,
 ) -> Result<(), StoreError> {
     tx.prepare_cached(
-        "UPDATE outbox SET phone = NULL, body = NULL, \
+        "UPDATE outbox SET phone = NULL, body = NULL, fields = NULL, \
          last_error = CASE WHEN sent_at IS NULL THEN ?2 ELSE last_error END, \
          next_at = CASE WHEN sent_at IS NULL THEN '9999-12-31T00:00:00.000+00:00' ELSE next_at END \
          WHERE dossier = ?1 AND (phone IS NOT NULL OR body IS NOT NULL)",
@@ -637,8 +655,8 @@ fn put_messages(
     for m in messages {
         written += tx
             .prepare_cached(
-                "INSERT INTO outbox (key, dossier, kind, phone, body, created_at, next_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (key) DO NOTHING",
+                "INSERT INTO outbox (key, dossier, kind, phone, body, fields, created_at, next_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (key) DO NOTHING",
             )?
             .execute(params![
                 m.key,
@@ -646,6 +664,7 @@ fn put_messages(
                 m.kind,
                 m.phone,
                 m.body,
+                serde_json::to_string(&m.fields).ok(),
                 at,
                 m.send_at.max(at)
             ])?;
