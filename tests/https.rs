@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -16,54 +16,16 @@ use serde_json::{Value, json};
 
 use common::*;
 use motcua_client::{ClientError, HallClient};
+use motcua_fakes::Pki;
 
 const CODE: &str = "000.00.12.H27-261123-0077";
 
-/// A private CA and a certificate it signed for `names`, as PEM files in `dir`.
-struct Pki {
-    ca: PathBuf,
-    cert: PathBuf,
-    key: PathBuf,
-}
-
 fn make_pki(dir: &Path, names: &[&str]) -> Pki {
-    std::fs::create_dir_all(dir).unwrap();
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "CA mạng nội bộ tỉnh (thử nghiệm)");
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let key = KeyPair::generate().unwrap();
-    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-    let cert = CertificateParams::new(names)
-        .unwrap()
-        .signed_by(&key, &issuer)
-        .unwrap();
-    let files = Pki {
-        ca: dir.join("ca.pem"),
-        cert: dir.join("cert.pem"),
-        key: dir.join("key.pem"),
-    };
-    std::fs::write(&files.ca, ca_cert.pem()).unwrap();
-    std::fs::write(&files.cert, cert.pem()).unwrap();
-    std::fs::write(&files.key, key.serialize_pem()).unwrap();
-    files
+    motcua_fakes::make_pki(dir, names).unwrap()
 }
 
-/// Serves `app` over HTTPS on loopback with `pki`'s certificate; its address.
 async fn serve_https(app: Router, pki: &Pki) -> String {
-    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&pki.cert, &pki.key)
-        .await
-        .unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = axum_server::tls_rustls::from_tcp_rustls(listener, config).unwrap();
-    tokio::spawn(async move { server.serve(app.into_make_service()).await.unwrap() });
-    format!("https://localhost:{port}")
+    motcua_fakes::serve_https(app, pki).await.unwrap()
 }
 
 /// The province's answer: one dossier whose result is ready, the citizen agreed to messages.
