@@ -17,14 +17,26 @@ pub fn run(
     data: Option<PathBuf>,
     config: Option<&Path>,
     public_url: Option<String>,
+    switchboard: bool,
 ) -> Result<()> {
     let mut config = load_config(config)?;
     motcua_service::demo::add_tokens(&mut config);
     let data = data.unwrap_or_else(data_dir);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let fakes = match switchboard {
+        true => Some(runtime.block_on(crate::switchboard::start(
+            &data.join("switchboard"),
+            &mut config,
+        ))?),
+        false => None,
+    };
+    let time_zone = config.layout.hall.time_zone;
     let service = runtime.block_on(motcua_service::run::start(
         listen, &data, config, None, true,
     ))?;
+    if let Some(fakes) = fakes {
+        runtime.spawn(crate::switchboard::run(fakes, time_zone));
+    }
     motcua_service::demo::seed_dossiers(&service.hall);
     motcua_service::demo::print_help(service.addr, &service.hall);
     let server = format!("http://{}", service.addr);

@@ -4,6 +4,8 @@
 
 #[cfg(all(feature = "hall", feature = "kiosk", feature = "display"))]
 mod demo;
+#[cfg(all(feature = "hall", feature = "kiosk", feature = "display"))]
+mod switchboard;
 
 use std::io::IsTerminal;
 
@@ -74,6 +76,11 @@ enum Cmd {
         /// (e.g. http://192.168.1.10:8080, with --listen 0.0.0.0:8080).
         #[arg(long)]
         public_url: Option<String>,
+        /// Also fake the province's system, Zalo and an SMS brandname account on
+        /// loopback over HTTPS: two dossiers become ready within a minute, and the
+        /// messages they cause show here.
+        #[arg(long)]
+        switchboard: bool,
     },
     /// The hall service: the queue, its API and its event stream.
     #[cfg(feature = "hall")]
@@ -234,7 +241,13 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
             data,
             config,
             public_url,
-        } => demo::run(&listen, data, config.as_deref(), public_url),
+            switchboard,
+        } => {
+            if switchboard {
+                switchboard::set_secrets();
+            }
+            demo::run(&listen, data, config.as_deref(), public_url, switchboard)
+        }
         #[cfg(feature = "hall")]
         Cmd::Serve {
             listen,
@@ -340,6 +353,7 @@ fn default_command() -> Option<Cmd> {
         data: None,
         config: None,
         public_url: None,
+        switchboard: false,
     });
     #[allow(unreachable_code)]
     None

@@ -308,3 +308,45 @@ async fn staff_run_their_counter_from_the_browser() {
     manager.close().await;
     svc.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_see_which_way_each_message_went() {
+    // A gateway that takes every message.
+    let gateway = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gw = gateway.local_addr().unwrap();
+    let app = axum::Router::new().route("/send", axum::routing::post(|| async { "ok" }));
+    tokio::spawn(async move { axum::serve(gateway, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let config = hall_config(&[])
+        + &format!(
+            "\n[notify]\nwebhook_url = \"http://{gw}/send\"\nretry_seconds = 1\nsend_hours = [0, 24]\n"
+        );
+    let svc = Service::start(dir.path(), &config);
+    let c = client();
+    let code = "000.00.12.H27-261123-0042";
+    let put = c
+        .put(svc.url(&format!("/api/v1/dossiers/{code}")))
+        .bearer_auth(ADMIN)
+        .json(&serde_json::json!({"procedure_name": "Đăng ký khai sinh",
+                                   "citizen_name": "Nguyễn Thị Hoa", "phone": "0912345678",
+                                   "notify_consent": true, "status": "result_ready"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 200);
+
+    let driver = Driver::start().await;
+    let staff = driver.browser(1366, 900).await;
+    sign_in(&staff, &svc.base, &counter_token(1)).await;
+    let sent = staff.wait_text("#sent-list", "qua cổng tin nhắn").await;
+    assert!(
+        sent.contains(code) && sent.contains("báo có kết quả"),
+        "{sent}"
+    );
+    assert_eq!(staff.text("#outbox-count").await, "0");
+    staff
+        .script("document.getElementById('sent-list').scrollIntoView()")
+        .await;
+    staff.screenshot(&shot("sent")).await;
+    staff.close().await;
+}

@@ -486,7 +486,7 @@ async function loadDossiers() {
     const ready = open.filter((d) => d.status === "result_ready");
     $("ready-count").textContent = String(ready.length);
     $("ready-list").replaceChildren(...ready.map((d) => item([
-      [d.code, "code"], [" · " + (d.citizen_name || "") + " · " + (d.pickup || ""), ""],
+      [d.code, "code"], [" · " + (d.citizen_name || "") + (d.pickup ? " · " + d.pickup : ""), ""],
     ])));
     const failed = outbox.filter((m) => !m.sent_at && m.last_error);
     $("outbox-count").textContent = String(failed.length);
@@ -494,6 +494,12 @@ async function loadDossiers() {
       [m.dossier, "code"],
       [" · " + (MESSAGE_KIND[m.kind] || m.kind) + " · " + (m.phone || "") + " · lần " + m.attempts + ": ", ""],
       [m.last_error, "late"],
+    ])));
+    const sent = outbox.filter((m) => m.sent_at).slice(0, 5);
+    $("sent-list").replaceChildren(...sent.map((m) => item([
+      [m.dossier, "code"],
+      [" · " + (MESSAGE_KIND[m.kind] || m.kind) + " · " + (CHANNEL[m.channel] || m.channel || "") +
+        " · " + timeVi(m.sent_at) + (m.last_error ? " (" + m.last_error + ")" : ""), ""],
     ])));
     const heard = link.last_success_at
       ? "Hệ thống một cửa của tỉnh: cập nhật lúc " +
@@ -503,6 +509,15 @@ async function loadDossiers() {
   } catch (e) {
     $("d-message").textContent = inWords(e);
   }
+}
+
+// Which way a message went, in the staff's words.
+const CHANNEL = { zalo: "qua Zalo", sms: "qua SMS", webhook: "qua cổng tin nhắn" };
+
+function timeVi(iso) {
+  return new Date(iso).toLocaleTimeString("vi-VN", {
+    timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit",
+  });
 }
 
 // What each kind of message to a citizen is, in the staff's words.
