@@ -34,24 +34,36 @@ fn code_words(code: &str) -> &'static str {
 pub(super) struct Sender {
     http: reqwest::Client,
     config: Sms,
+    /// From the environment at start.
+    api_key: Option<String>,
+    secret_key: Option<String>,
 }
 
 impl Sender {
-    pub(super) fn new(http: reqwest::Client, config: Sms) -> Self {
-        Sender { http, config }
+    pub(super) fn new(
+        http: reqwest::Client,
+        config: Sms,
+        api_key: Option<String>,
+        secret_key: Option<String>,
+    ) -> Self {
+        Sender {
+            http,
+            config,
+            api_key,
+            secret_key,
+        }
     }
 
     pub(super) async fn send(&self, phone: &str, body: &str, key: &str) -> Result<(), String> {
-        let env = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| format!("{name} is not set in the service's environment"))
-        };
-        let (api_key, secret) = (
-            env(&self.config.api_key_env)?,
-            env(&self.config.secret_key_env)?,
-        );
+        let unset = |name: &str| format!("{name} is not set in the service's environment");
+        let api_key = self
+            .api_key
+            .as_deref()
+            .ok_or_else(|| unset(&self.config.api_key_env))?;
+        let secret = self
+            .secret_key
+            .as_deref()
+            .ok_or_else(|| unset(&self.config.secret_key_env))?;
         let flag = |on: bool| if on { "1" } else { "0" };
         let res = self
             .http

@@ -33,6 +33,16 @@ impl Channels {
     /// Builds each configured channel's HTTPS client (its CA file read again) and reads
     /// its secrets from the environment; a secret not set is said on each message.
     pub fn new(config: &Notify, store: Arc<dyn Store>) -> Result<Channels, String> {
+        Channels::with_secrets(config, store, &|name| std::env::var(name).ok())
+    }
+
+    /// As `new`, with the secrets looked up by `secret` instead of the environment.
+    pub fn with_secrets(
+        config: &Notify,
+        store: Arc<dyn Store>,
+        secret: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Channels, String> {
+        let secret = |name: &str| secret(name).filter(|v| !v.trim().is_empty());
         let client = |ca_file: &Option<std::path::PathBuf>| {
             motcua_net::client(&motcua_net::Options {
                 ca_file: ca_file.clone(),
@@ -45,15 +55,32 @@ impl Channels {
         Ok(Channels {
             first: config.channel,
             webhook: match &config.webhook {
-                Some(w) => Some(webhook::Sender::new(client(&w.ca_file)?, w.clone())),
+                Some(w) => Some(webhook::Sender::new(
+                    client(&w.ca_file)?,
+                    w.clone(),
+                    w.auth_env.as_deref().and_then(secret),
+                )),
                 None => None,
             },
             zalo: match &config.zalo {
-                Some(z) => Some(zalo::Sender::new(client(&z.ca_file)?, z.clone(), store)),
+                Some(z) => Some(zalo::Sender::new(
+                    client(&z.ca_file)?,
+                    z.clone(),
+                    store,
+                    zalo::Secrets {
+                        secret_key: secret(&z.secret_key_env),
+                        refresh_token: secret(&z.refresh_token_env),
+                    },
+                )),
                 None => None,
             },
             sms: match &config.sms {
-                Some(s) => Some(esms::Sender::new(client(&s.ca_file)?, s.clone())),
+                Some(s) => Some(esms::Sender::new(
+                    client(&s.ca_file)?,
+                    s.clone(),
+                    secret(&s.api_key_env),
+                    secret(&s.secret_key_env),
+                )),
                 None => None,
             },
         })
@@ -156,5 +183,119 @@ mod tests {
         assert!(id.starts_with("000.00.12.H27-261123-0042/result_~"));
         assert_ne!(id, request_id(&key.replace("101500", "101501")));
         assert_eq!(request_id("H27-1/result_ready/x"), "H27-1/result_ready/x");
+    }
+}
+
+/// The channels against the fakes, for what the end-to-end test cannot reach: a
+/// provider that already has a request, and a refresh token Zalo no longer takes.
+#[cfg(test)]
+mod against_fakes {
+    use super::*;
+    use crate::notify::{Sms, SmsProvider, Zalo, ZaloTemplate};
+
+    fn message(key: &str, phone: &str) -> OutboxMessage {
+        OutboxMessage {
+            id: 1,
+            key: key.into(),
+            dossier: "H27-261123-0042".into(),
+            kind: "result_ready".into(),
+            phone: Some(phone.into()),
+            body: Some("Ho so H27-261123-0042 da co ket qua".into()),
+            fields: Some([("code".to_owned(), "H27-261123-0042".to_owned())].into()),
+            created_at: chrono::Utc::now(),
+            attempts: 0,
+            next_at: chrono::Utc::now(),
+            sent_at: None,
+            last_error: None,
+            channel: None,
+        }
+    }
+
+    async fn serve(app: axum::Router, pki: &motcua_fakes::Pki) -> String {
+        motcua_fakes::serve_https(app, pki).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_request_the_provider_already_has_counts_as_sent_and_a_dead_refresh_token_is_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = motcua_fakes::make_pki(dir.path(), &["localhost"]).unwrap();
+        let esms = motcua_fakes::esms::Esms::new("UBND-HOABINH");
+        let zalo = motcua_fakes::zalo::Zalo::new("spent-long-ago", &[("312345", &["ma_ho_so"])]);
+        let esms_url = serve(motcua_fakes::esms::router(esms.clone()), &pki).await;
+        let zalo_url = serve(motcua_fakes::zalo::router(zalo.clone()), &pki).await;
+        let env = [
+            ("MOTCUA_UNIT_ESMS_KEY", "fake-esms-api-key"),
+            ("MOTCUA_UNIT_ESMS_SECRET", "fake-esms-secret"),
+            ("MOTCUA_UNIT_ZALO_SECRET", "fake-zalo-app-secret"),
+            ("MOTCUA_UNIT_ZALO_REFRESH", "a-token-zalo-never-gave"),
+        ];
+        let secret = |name: &str| {
+            env.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let notify = Notify {
+            channel: Channel::ZaloZns,
+            webhook: None,
+            zalo: Some(Zalo {
+                app_id: "4318000000000000001".into(),
+                secret_key_env: env[2].0.into(),
+                refresh_token_env: env[3].0.into(),
+                api_url: zalo_url.clone(),
+                oauth_url: zalo_url,
+                ca_file: Some(pki.ca.clone()),
+                templates: [(
+                    "result_ready".to_owned(),
+                    ZaloTemplate {
+                        template_id: "312345".into(),
+                        data: [("ma_ho_so".to_owned(), "{code}".to_owned())].into(),
+                    },
+                )]
+                .into(),
+            }),
+            sms: Some(Sms {
+                provider: SmsProvider::Esms,
+                brandname: "UBND-HOABINH".into(),
+                api_key_env: env[0].0.into(),
+                secret_key_env: env[1].0.into(),
+                api_url: esms_url,
+                sandbox: false,
+                ca_file: Some(pki.ca.clone()),
+            }),
+            retry_seconds: 1,
+            messages: Default::default(),
+        };
+        let store: Arc<dyn Store> = Arc::new(motcua_store::SqliteStore::open(dir.path()).unwrap());
+        let channels = Channels::with_secrets(&notify, store, &secret).unwrap();
+
+        // Zalo will not renew: the outbox says so, with Zalo's words and what to do.
+        let m = message("k1", "0987654321");
+        let Outcome::Retry(why) = channels.send(&m).await else {
+            panic!("sent without a token")
+        };
+        assert!(
+            why.contains("-14014") && why.contains("MOTCUA_UNIT_ZALO_REFRESH"),
+            "{why}"
+        );
+        assert_eq!(
+            zalo.lock().unwrap().attempts,
+            0,
+            "nothing sent without a token"
+        );
+
+        // SMS: the same request twice (a crash between eSMS's answer and the database's
+        // write) is sent once and counts as sent both times.
+        let sms = channels.sms.as_ref().unwrap();
+        sms.send("0912345678", "Ho so da co ket qua", "k2")
+            .await
+            .unwrap();
+        sms.send("0912345678", "Ho so da co ket qua", "k2")
+            .await
+            .unwrap();
+        assert_eq!(esms.lock().unwrap().sent.len(), 1);
+        // Wrong keys are said in eSMS's words.
+        esms.lock().unwrap().secret_key = "rotated".into();
+        let err = sms.send("0912345678", "x", "k3").await.unwrap_err();
+        assert!(err.contains("eSMS 101"), "{err}");
     }
 }

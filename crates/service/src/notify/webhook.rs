@@ -12,11 +12,7 @@ pub(super) struct Sender {
 }
 
 impl Sender {
-    pub(super) fn new(http: reqwest::Client, config: Webhook) -> Self {
-        let auth = config
-            .auth_env
-            .as_deref()
-            .and_then(|v| std::env::var(v).ok());
+    pub(super) fn new(http: reqwest::Client, config: Webhook, auth: Option<String>) -> Self {
         Sender { http, config, auth }
     }
 

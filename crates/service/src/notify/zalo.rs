@@ -72,7 +72,16 @@ pub(super) struct Sender {
     http: reqwest::Client,
     config: Zalo,
     store: Arc<dyn Store>,
+    secrets: Secrets,
     tokens: tokio::sync::Mutex<Tokens>,
+}
+
+/// What the service's environment holds for Zalo, read at start.
+pub(super) struct Secrets {
+    /// The app's secret key.
+    pub secret_key: Option<String>,
+    /// The refresh token from the latest authorisation of the app on the OA.
+    pub refresh_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -116,11 +125,17 @@ enum Sent {
 }
 
 impl Sender {
-    pub(super) fn new(http: reqwest::Client, config: Zalo, store: Arc<dyn Store>) -> Self {
+    pub(super) fn new(
+        http: reqwest::Client,
+        config: Zalo,
+        store: Arc<dyn Store>,
+        secrets: Secrets,
+    ) -> Self {
         Sender {
             http,
             config,
             store,
+            secrets,
             tokens: tokio::sync::Mutex::new(Tokens::default()),
         }
     }
@@ -218,7 +233,12 @@ impl Sender {
         {
             return Ok(a.token.clone());
         }
-        let secret = env(&self.config.secret_key_env)?;
+        let secret = self.secrets.secret_key.clone().ok_or_else(|| {
+            format!(
+                "{} is not set in the service's environment",
+                self.config.secret_key_env
+            )
+        })?;
         let refresh = match tokens.refresh.take() {
             Some(r) => r,
             None => self.refresh_token().await?,
@@ -298,10 +318,11 @@ impl Sender {
 
     /// The refresh token to use: the kept one, unless the environment names a new one.
     async fn refresh_token(&self) -> Result<KeptRefresh, String> {
-        let configured = std::env::var(&self.config.refresh_token_env)
-            .ok()
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty());
+        let configured = self
+            .secrets
+            .refresh_token
+            .as_ref()
+            .map(|v| v.trim().to_owned());
         let store = self.store.clone();
         let kept = tokio::task::spawn_blocking(move || store.meta(META_KEY))
             .await
@@ -343,13 +364,6 @@ impl Sender {
             );
         }
     }
-}
-
-fn env(name: &str) -> Result<String, String> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| format!("{name} is not set in the service's environment"))
 }
 
 /// `application/x-www-form-urlencoded`, as Zalo's OAuth takes it.
