@@ -196,6 +196,19 @@ enum Cmd {
         #[arg(long, default_value = "aplay -q -")]
         player: String,
     },
+    /// Draws a screen once into a PNG with no display (its preview data, no hall
+    /// service): to check a new device draws, fonts and all, and how fast.
+    #[cfg(feature = "screens")]
+    Snapshot {
+        /// kiosk, display or rating (those this build has).
+        role: String,
+        /// Where to write the PNG.
+        #[arg(long, default_value = "motcua-snapshot.png")]
+        out: std::path::PathBuf,
+        /// Width×height in pixels, e.g. 1280x800, 1920x1080, 800x480.
+        #[arg(long, default_value = "1280x800", value_parser = parse_size)]
+        size: (u32, u32),
+    },
     /// Prints a sample ticket (or receipt) and says how the printer is.
     #[cfg(feature = "kiosk")]
     PrintTest {
@@ -329,6 +342,18 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
             out,
             player,
         } => motcua_screens::display::announce_test(&number, counter, voice, out, &player),
+        #[cfg(feature = "screens")]
+        Cmd::Snapshot { role, out, size } => {
+            let took = motcua_screens::snapshot::render(&role, size.0, size.1, &out)?;
+            println!(
+                "{role} at {}×{} drawn in {} ms: {}",
+                size.0,
+                size.1,
+                took.as_millis(),
+                out.display()
+            );
+            Ok(())
+        }
         #[cfg(feature = "rating")]
         Cmd::Rating { at, fullscreen } => {
             let client = hall(&at.server, at.token, &at.ca, "rating screen")?;
@@ -357,6 +382,20 @@ fn default_command() -> Option<Cmd> {
     });
     #[allow(unreachable_code)]
     None
+}
+
+/// "1280x800" → (1280, 800).
+#[cfg(feature = "screens")]
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', '×'])
+        .ok_or_else(|| format!("{s:?}: width×height, e.g. 1280x800"))?;
+    let n = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("{s:?}: width×height, e.g. 1280x800"))
+    };
+    Ok((n(w)?, n(h)?))
 }
 
 /// Resolves on Ctrl+C or SIGTERM (systemd's stop).

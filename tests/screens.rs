@@ -492,3 +492,46 @@ fn busy_hall() -> (DisplayModel, chrono::DateTime<Utc>) {
     model.spotlight = model.board.latest_calls.first().cloned();
     (model, t)
 }
+
+/// `motcua snapshot`: each role drawn off-screen by the real binary, the same frame
+/// every time (the CI compares an emulated Pi's with this machine's byte for byte).
+#[test]
+fn the_binary_draws_each_screen_without_a_display() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = |role: &str, size: &str, out: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .args(["snapshot", role, "--size", size, "--out"])
+            .arg(out)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .unwrap()
+    };
+    for (role, size, (w, h)) in [
+        ("kiosk", "800x480", (800, 480)),
+        ("display", "1920x1080", (1920, 1080)),
+        ("rating", "1280x800", (1280, 800)),
+    ] {
+        let first = dir.path().join(format!("{role}-1.png"));
+        let again = dir.path().join(format!("{role}-2.png"));
+        for out in [&first, &again] {
+            let done = snap(role, size, out);
+            assert!(done.status.success(), "{role}: {done:?}");
+        }
+        let image = image::open(&first).unwrap().to_rgb8();
+        assert_eq!(image.dimensions(), (w, h));
+        let colours: std::collections::HashSet<_> = image.pixels().map(|p| p.0).collect();
+        assert!(colours.len() > 50, "{role} drew little: {} colours", colours.len());
+        assert_eq!(
+            std::fs::read(&first).unwrap(),
+            std::fs::read(&again).unwrap(),
+            "{role}: the same frame each time"
+        );
+    }
+    let wrong = snap("counter", "800x480", &dir.path().join("x.png"));
+    assert!(!wrong.status.success());
+    let said = String::from_utf8_lossy(&wrong.stderr);
+    assert!(said.contains("this build draws kiosk, display, rating"), "{said}");
+    let size = snap("kiosk", "800", &dir.path().join("x.png"));
+    assert!(String::from_utf8_lossy(&size.stderr).contains("width×height"));
+}

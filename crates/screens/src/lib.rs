@@ -13,6 +13,7 @@ pub mod display;
 pub mod kiosk;
 #[cfg(feature = "rating")]
 pub mod rating;
+pub mod snapshot;
 pub mod ui;
 pub mod wiring;
 

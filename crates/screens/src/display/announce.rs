@@ -190,9 +190,16 @@ pub fn utterance(call: &Call, times: usize) -> Vec<String> {
 /// From this many calls waiting, each is said once instead of twice.
 pub const BACKLOG_SAY_ONCE: usize = 3;
 
-/// The default voice pack, shipped in the repository (made with espeak-ng).
+/// The default voice pack (made with espeak-ng): where the package installs it beside
+/// the program (`/usr/bin/…` → `/usr/share/motcua/voice/vi`), else the repository's.
 pub fn default_pack_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/voice/vi")
+    let installed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("share/motcua/voice/vi")));
+    match installed {
+        Some(dir) if dir.is_dir() => dir,
+        _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/voice/vi"),
+    }
 }
 
 /// Loads a voice pack with every clip announcements use.
