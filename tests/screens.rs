@@ -521,7 +521,11 @@ fn the_binary_draws_each_screen_without_a_display() {
         let image = image::open(&first).unwrap().to_rgb8();
         assert_eq!(image.dimensions(), (w, h));
         let colours: std::collections::HashSet<_> = image.pixels().map(|p| p.0).collect();
-        assert!(colours.len() > 50, "{role} drew little: {} colours", colours.len());
+        assert!(
+            colours.len() > 50,
+            "{role} drew little: {} colours",
+            colours.len()
+        );
         assert_eq!(
             std::fs::read(&first).unwrap(),
             std::fs::read(&again).unwrap(),
@@ -531,7 +535,10 @@ fn the_binary_draws_each_screen_without_a_display() {
     let wrong = snap("counter", "800x480", &dir.path().join("x.png"));
     assert!(!wrong.status.success());
     let said = String::from_utf8_lossy(&wrong.stderr);
-    assert!(said.contains("this build draws kiosk, display, rating"), "{said}");
+    assert!(
+        said.contains("this build draws kiosk, display, rating"),
+        "{said}"
+    );
     let size = snap("kiosk", "800", &dir.path().join("x.png"));
     assert!(String::from_utf8_lossy(&size.stderr).contains("width×height"));
 }

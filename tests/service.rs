@@ -802,3 +802,45 @@ async fn a_display_follows_calls_and_recovers_from_a_service_restart() {
     assert_eq!(board["last_event_id"].as_u64(), Some(shown));
     display.abort();
 }
+
+/// Under systemd (`Type=notify`, `WatchdogSec=`): "ready" once the hall answers, then
+/// watchdog pings while it still does.
+#[tokio::test]
+async fn systemd_hears_ready_then_the_watchdog() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hall.toml"), hall_config(&[])).unwrap();
+    let socket_path = dir.path().join("notify");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let path = socket_path.display().to_string();
+    let svc = Service::start_with_env(
+        dir.path(),
+        &[("NOTIFY_SOCKET", &path), ("WATCHDOG_USEC", "1000000")],
+    );
+    let mut heard = Vec::new();
+    let mut buf = [0u8; 256];
+    while heard
+        .iter()
+        .filter(|m: &&String| *m == "WATCHDOG=1")
+        .count()
+        < 2
+    {
+        let n = socket
+            .recv(&mut buf)
+            .expect("systemd hears from the service");
+        heard.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    assert_eq!(heard[0], "READY=1", "{heard:?}");
+    let (status, _) = get(&client(), &svc.url("/healthz")).await;
+    assert_eq!(status, 200, "ready means it answers");
+    svc.stop();
+    let n = socket.recv(&mut buf).unwrap();
+    let mut last = String::from_utf8_lossy(&buf[..n]).into_owned();
+    while last == "WATCHDOG=1" {
+        let n = socket.recv(&mut buf).unwrap();
+        last = String::from_utf8_lossy(&buf[..n]).into_owned();
+    }
+    assert_eq!(last, "STOPPING=1");
+}

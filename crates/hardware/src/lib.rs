@@ -9,3 +9,4 @@
 pub mod audio;
 pub mod gpio;
 pub mod printer;
+pub mod systemd;

@@ -61,9 +61,28 @@ pub fn run_window(
     window.window().set_fullscreen(fullscreen);
     window.show()?;
     quit_on(runtime, stop);
+    let _watchdog = tell_systemd();
     slint::run_event_loop_until_quit().with_context(|| format!("the {what} window failed"))?;
+    motcua_hardware::systemd::notify("STOPPING=1");
     drop(window);
     Ok(())
+}
+
+/// Under systemd: "ready" once the event loop runs, and watchdog pings from a timer
+/// on the UI thread, so a frozen screen stops feeding the watchdog and is restarted
+/// (a ping from another thread would hide it behind a live process).
+fn tell_systemd() -> slint::Timer {
+    use motcua_hardware::systemd;
+    let timer = slint::Timer::default();
+    let _ = slint::invoke_from_event_loop(|| {
+        systemd::notify("READY=1");
+    });
+    if let Some(every) = systemd::watchdog_interval() {
+        timer.start(slint::TimerMode::Repeated, every, || {
+            systemd::notify("WATCHDOG=1");
+        });
+    }
+    timer
 }
 
 /// Closes the windows when `stop` resolves (Ctrl+C, SIGTERM), so the program ends cleanly.

@@ -55,10 +55,45 @@ pub fn serve(
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let service = start(listen, data, config, tls, false).await?;
+        let watchdog = tokio::spawn(tell_systemd(service.hall.clone()));
         stop.await;
+        watchdog.abort();
+        motcua_hardware::systemd::notify("STOPPING=1");
         service.stop().await;
         Ok(())
     })
+}
+
+/// Under systemd: "ready" once the hall answers from its database, then a watchdog
+/// ping each half-timeout while it still does, so a wedged service is restarted.
+async fn tell_systemd(hall: Arc<Hall>) {
+    use motcua_hardware::systemd;
+    let answers = || {
+        let store = hall.store().clone();
+        async move {
+            let read = tokio::task::spawn_blocking(move || store.last_event_id());
+            matches!(
+                tokio::time::timeout(std::time::Duration::from_secs(10), read).await,
+                Ok(Ok(Ok(_)))
+            )
+        }
+    };
+    while !answers().await {
+        tracing::warn!("the hall's database does not answer yet");
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    systemd::notify("READY=1");
+    let Some(every) = systemd::watchdog_interval() else {
+        return;
+    };
+    loop {
+        tokio::time::sleep(every).await;
+        if answers().await {
+            systemd::notify("WATCHDOG=1");
+        } else {
+            tracing::error!("the hall's database does not answer; the watchdog is not fed");
+        }
+    }
 }
 
 /// A hall service running on the runtime: its address, and how to stop it.
