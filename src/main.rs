@@ -29,7 +29,7 @@ struct Cli {
 #[derive(clap::Args)]
 struct AtCounter {
     /// The counter it stands at.
-    #[arg(long)]
+    #[arg(long, env = "MOTCUA_COUNTER")]
     counter: u32,
     /// The hall service.
     #[arg(long, env = "MOTCUA_SERVER", default_value = "http://127.0.0.1:8080")]
@@ -115,10 +115,10 @@ enum Cmd {
         #[arg(long, env = "MOTCUA_PRINTER", default_value = "sim:motcua-printer")]
         printer: String,
         /// Paper width in millimetres: 58 or 80.
-        #[arg(long, default_value_t = 80)]
+        #[arg(long, env = "MOTCUA_PAPER", default_value_t = 80)]
         paper: u32,
         /// Where citizens' phones reach the service, for the QR code [default: --server].
-        #[arg(long)]
+        #[arg(long, env = "MOTCUA_PUBLIC_URL")]
         public_url: Option<String>,
         /// Fill the screen (always so on a Pi without a desktop).
         #[arg(long)]
@@ -133,10 +133,10 @@ enum Cmd {
         #[command(flatten)]
         ca: CaFile,
         /// A folder of voice clips [default: the shipped Vietnamese pack].
-        #[arg(long)]
+        #[arg(long, env = "MOTCUA_VOICE")]
         voice: Option<std::path::PathBuf>,
         /// The command that plays WAV from stdin.
-        #[arg(long, default_value = "aplay -q -")]
+        #[arg(long, env = "MOTCUA_PLAYER", default_value = "aplay -q -")]
         player: String,
         /// Write announcements as WAV files into this folder instead of playing them.
         #[arg(long)]
@@ -163,7 +163,7 @@ enum Cmd {
         #[command(flatten)]
         at: AtCounter,
         /// The wiring (TOML) [default: assets/config/pad.sample.toml's pins].
-        #[arg(long)]
+        #[arg(long, env = "MOTCUA_PINS")]
         pins: Option<std::path::PathBuf>,
         /// No GPIO: type n (call next), r (recall), f (finish), 1–4 (rating) and Enter.
         #[arg(long)]
