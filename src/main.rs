@@ -130,6 +130,9 @@ enum Cmd {
         /// The hall service.
         #[arg(long, env = "MOTCUA_SERVER", default_value = "http://127.0.0.1:8080")]
         server: String,
+        /// A display token, only so staff see the display is alive (it reads without one).
+        #[arg(long, env = "MOTCUA_DISPLAY_TOKEN")]
+        token: Option<String>,
         #[command(flatten)]
         ca: CaFile,
         /// A folder of voice clips [default: the shipped Vietnamese pack].
@@ -312,6 +315,7 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
         #[cfg(feature = "display")]
         Cmd::Display {
             server,
+            token,
             ca,
             voice,
             player,
@@ -324,7 +328,7 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
                 true => None,
                 false => Some(display::voice_output(voice, &player, speak_to)?),
             };
-            let client = hall(&server, None, &ca, "display")?;
+            let client = hall(&server, token, &ca, "display")?;
             display::run(client, voice, fullscreen, stop_signal())
         }
         #[cfg(feature = "display")]

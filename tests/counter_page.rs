@@ -297,6 +297,15 @@ async fn staff_run_their_counter_from_the_browser() {
         .wait_text("#stats-reasons", "Lý do chưa hài lòng: Chờ lâu 1")
         .await;
     assert!(table.contains("Hộ tịch"), "{table}");
+    // The hall's devices: the kiosk's token has not reported from a kiosk app here.
+    let devices = manager
+        .wait_text("#devices-body", "Mất liên lạc (chưa báo lần nào)")
+        .await;
+    assert!(devices.contains("Kiosk lấy số"), "{devices}");
+    manager
+        .script("document.getElementById('devices').scrollIntoView()")
+        .await;
+    manager.screenshot(&shot("devices")).await;
     manager.click("#pick-list button:nth-child(3)").await;
     manager.wait_text("#title", "Quầy 3").await;
     manager.screenshot(&shot("manager")).await;

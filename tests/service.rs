@@ -713,6 +713,80 @@ async fn a_kiosk_reports_its_printer_and_staff_see_it_on_the_board() {
     assert_eq!(res.status(), 401);
 }
 
+/// Devices report themselves every minute; staff list them, online or not, with the
+/// version each runs.
+#[tokio::test]
+async fn staff_see_every_device_and_which_runs_another_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Service::start(dir.path(), &hall_config(&[]));
+    let c = client();
+    let url = svc.url("/api/v1/devices");
+    let report = svc.url("/api/v1/devices/status");
+    // Before anything reports, the kiosk and display tokens are listed as not heard from.
+    let listed = get_as(&c, &url, ADMIN).await;
+    let kiosk = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["role"] == "kiosk")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (kiosk["online"].as_bool(), kiosk["last_seen"].is_null()),
+        (Some(false), true)
+    );
+    let (status, d) = post(
+        &c,
+        &report,
+        KIOSK,
+        Some(
+            json!({"role": "kiosk", "version": "0.0.9", "uptime_seconds": 4000,
+                    "printer": "paper_low", "last_error": "a ticket did not print: paper_out"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(
+        (d["online"].as_bool(), d["version_differs"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let (status, d) = post(
+        &c,
+        &report,
+        DISPLAY,
+        Some(
+            json!({"role": "display", "version": env!("CARGO_PKG_VERSION"), "uptime_seconds": 60}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(
+        (d["printer"].as_str(), d["version_differs"].as_bool()),
+        (None, Some(false))
+    );
+    let listed = get_as(&c, &url, &counter_token(1)).await;
+    let kiosk = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["role"] == "kiosk")
+        .unwrap()
+        .clone();
+    assert_eq!(kiosk["printer"], "paper_low");
+    assert_eq!(kiosk["uptime_seconds"], 4000);
+    assert!(kiosk["last_error"].as_str().unwrap().contains("paper_out"));
+    // Mistakes are the device's: 422, not 500; devices may not list each other.
+    let (status, err) = post(&c, &report, KIOSK, Some(json!({"role": "toaster"}))).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (422, Some("unknown_role"))
+    );
+    let (status, _) = post(&c, &report, KIOSK, Some(json!({"uptime": 5}))).await;
+    assert_eq!(status, 422, "an unknown field");
+    let res = c.get(&url).bearer_auth(KIOSK).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+}
+
 /// A waiting-room display's picture follows a call, goes stale when the service is
 /// killed, and comes back right by itself when the service returns.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

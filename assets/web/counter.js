@@ -150,6 +150,8 @@ async function signIn(token) {
     chooseCounter(state.me.counter);
   } else {
     $("stats").hidden = false;
+    $("devices").hidden = false;
+    loadDevices();
     const remembered = Number(localStorage.getItem(COUNTER_KEY));
     if (state.counters.some((c) => c.id === remembered)) chooseCounter(remembered);
     else showPick();
@@ -163,6 +165,7 @@ function showSignIn(error) {
   $("desk").hidden = true;
   $("pick").hidden = true;
   $("stats").hidden = true;
+  $("devices").hidden = true;
   $("dossiers").hidden = true;
   $("signout").hidden = true;
   $("who").textContent = "";
@@ -680,6 +683,71 @@ async function loadStats() {
     : "Chưa có lý do chưa hài lòng nào được ghi.";
   why.id = "stats-reasons";
   body.replaceChildren(table, why);
+}
+
+// ---- devices (admin) ----------------------------------------------------------------
+
+const DEVICE_ROLE = {
+  kiosk: "Kiosk lấy số", display: "Màn hình phòng chờ", rating: "Màn hình đánh giá", pad: "Bàn phím quầy",
+};
+const PRINTER = {
+  ready: "sẵn sàng", paper_low: "sắp hết giấy", paper_out: "hết giấy", cover_open: "mở nắp",
+  cutter_error: "lỗi dao cắt", offline: "tạm ngừng", unreachable: "không kết nối được", unknown: "không rõ",
+};
+
+function uptimeVi(s) {
+  if (s === null || s === undefined) return "—";
+  if (s < 3600) return Math.floor(s / 60) + " phút";
+  if (s < 86400) return Math.floor(s / 3600) + " giờ";
+  return Math.floor(s / 86400) + " ngày";
+}
+
+let devicesTimer = null;
+async function loadDevices() {
+  clearTimeout(devicesTimer);
+  if ($("devices").hidden) return;
+  devicesTimer = setTimeout(loadDevices, 30000);
+  const body = $("devices-body");
+  let devices;
+  try {
+    devices = await api("GET", "/api/v1/devices");
+  } catch (e) {
+    body.textContent = inWords(e);
+    return;
+  }
+  if (!devices.length) {
+    body.textContent = "Chưa có thiết bị nào báo về.";
+    return;
+  }
+  const table = document.createElement("table");
+  const head = document.createElement("tr");
+  for (const h of ["Thiết bị", "Loại", "Tình trạng", "Máy in", "Phiên bản", "Đã chạy", "Lỗi gần nhất"]) {
+    const th = document.createElement("th");
+    th.textContent = h;
+    head.append(th);
+  }
+  table.append(head);
+  for (const d of devices) {
+    const r = document.createElement("tr");
+    const cell = (text, cls) => {
+      const td = document.createElement("td");
+      td.textContent = text;
+      if (cls) td.className = cls;
+      r.append(td);
+    };
+    cell(d.name);
+    cell(DEVICE_ROLE[d.role] || d.role || "—");
+    cell(d.online ? "Đang hoạt động"
+      : "Mất liên lạc" + (d.last_seen ? " từ " + timeVi(d.last_seen) : " (chưa báo lần nào)"),
+      d.online ? "" : "late");
+    const printer = d.printer ? PRINTER[d.printer] || d.printer : "—";
+    cell(printer, d.printer && d.printer !== "ready" ? "late" : "");
+    cell((d.version || "—") + (d.version_differs ? " (khác máy chủ)" : ""), d.version_differs ? "late" : "");
+    cell(d.online ? uptimeVi(d.uptime_seconds) : "—");
+    cell(d.last_error || "");
+    table.append(r);
+  }
+  body.replaceChildren(table);
 }
 
 async function downloadCsv() {

@@ -16,6 +16,6 @@ pub use requests::{
     CounterAction, DeviceReport, IssueRequest, PRINTER_CONDITIONS, TransferRequest,
 };
 pub use views::{
-    Board, BoardLine, CounterResult, CounterView, HallView, Health, ServiceView, TicketView, board,
-    counter_view, counter_views, service_views,
+    Board, BoardLine, CounterResult, CounterView, DeviceView, HallView, Health, ServiceView,
+    TicketView, board, counter_view, counter_views, service_views,
 };

@@ -1,6 +1,6 @@
 //! What clients send: a ticket to issue, a transfer, a device's report.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use motcua_core::domain::{CounterId, TicketId};
 
@@ -56,14 +56,28 @@ pub struct TransferRequest {
     pub current: Option<Option<TicketId>>,
 }
 
-/// A device's report about its hardware.
-#[derive(Deserialize)]
+/// A device's report about itself: sent every minute (so staff see it is alive) and
+/// whenever its printer changes.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeviceReport {
     /// `ready`, `paper_low`, `paper_out`, `cover_open`, `cutter_error`, `offline`,
-    /// `unreachable` or `unknown`.
-    pub printer: String,
+    /// `unreachable` or `unknown`; none for a device without a printer.
+    #[serde(default)]
+    pub printer: Option<String>,
+    /// `kiosk`, `display`, `rating` or `pad`.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// The program's version (`0.1.0`).
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Seconds since the program started.
+    #[serde(default)]
+    pub uptime_seconds: Option<u64>,
+    /// The last thing that went wrong on the device, in words, if anything did.
+    #[serde(default)]
+    pub last_error: Option<String>,
 }
 
 /// The printer conditions a device may report.

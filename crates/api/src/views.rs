@@ -148,6 +148,28 @@ pub struct Health {
     pub day: NaiveDate,
 }
 
+/// A device of the hall as staff see it: what it last reported, and whether it is
+/// still heard from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceView {
+    /// From its token ("Kiosk sảnh chính").
+    pub name: String,
+    /// `kiosk`, `display`, `rating`, `pad`; for a token never heard from, its role.
+    pub role: Option<String>,
+    pub version: Option<String>,
+    /// The printer's condition, for a device with one.
+    pub printer: Option<String>,
+    pub uptime_seconds: Option<u64>,
+    pub last_error: Option<String>,
+    /// None: not heard from since the service started.
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Heard from within the last three report intervals (3 minutes).
+    pub online: bool,
+    /// Runs another version than the service's.
+    pub version_differs: bool,
+}
+
 pub fn service_views(q: &Queue, now: DateTime<Utc>) -> Vec<ServiceView> {
     let config = q.layout();
     config

@@ -149,14 +149,58 @@ impl HallClient {
     }
 }
 
+/// When this program started, for the uptime a device reports.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// How often a device reports itself; three missed reports and staff see it offline.
+pub const REPORT_EVERY: Duration = Duration::from_secs(60);
+
+/// This device's report: its role, this program's version and uptime, and what it
+/// knows of its printer and its last trouble.
+pub fn device_report(
+    role: &str,
+    printer: Option<&str>,
+    last_error: Option<String>,
+) -> motcua_api::DeviceReport {
+    motcua_api::DeviceReport {
+        printer: printer.map(str::to_owned),
+        role: Some(role.to_owned()),
+        version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        uptime_seconds: Some(
+            STARTED
+                .get_or_init(std::time::Instant::now)
+                .elapsed()
+                .as_secs(),
+        ),
+        last_error,
+    }
+}
+
 impl HallClient {
-    /// Tells the service how this device's printer is (`ready`, `paper_low`, …).
-    pub async fn report_printer(&self, condition: &str) -> Result<(), ClientError> {
-        let body = serde_json::json!({ "printer": condition });
+    /// Tells the service this device is alive, and how its printer is.
+    pub async fn report(&self, report: &motcua_api::DeviceReport) -> Result<(), ClientError> {
+        let body =
+            serde_json::to_value(report).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
         let req = self.post_json("/api/v1/devices/status", Some(body));
         Self::answer::<serde_json::Value>(req.send().await)
             .await
             .map(|_| ())
+    }
+
+    /// Reports `role` every minute until the task is dropped (a device with no printer:
+    /// a display, a rating screen, a pad). Without a token there is nobody to report as.
+    pub async fn report_every_minute(self, role: &'static str) {
+        if self.token.is_none() {
+            tracing::info!("{role}: no token, so it does not report itself to the hall service");
+            return;
+        }
+        STARTED.get_or_init(std::time::Instant::now);
+        loop {
+            if let Err(e) = self.report(&device_report(role, None, None)).await {
+                tracing::debug!("{role}: could not report itself: {e}");
+            }
+            tokio::time::sleep(REPORT_EVERY).await;
+        }
     }
 }
 

@@ -375,6 +375,7 @@ pub fn run_device(
         })?
     };
     println!("Pad for counter {counter} on {}", client.base());
+    let reports = runtime.spawn(client.clone().report_every_minute("pad"));
     runtime.spawn({
         let stopped = stopped.clone();
         async move {
@@ -392,6 +393,7 @@ pub fn run_device(
             println!("{action:?}: {outcome}");
         },
     ));
+    reports.abort();
     Ok(())
 }
 

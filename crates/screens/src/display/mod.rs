@@ -39,6 +39,7 @@ pub fn run(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.spawn(client.clone().report_every_minute("display"));
     let opts = app::DisplayOptions { client, voice };
     let window = app::start(opts, runtime.handle()).context("cannot open the display window")?;
     crate::run_window(&runtime, window, fullscreen, "display", stop)

@@ -243,8 +243,11 @@ impl App {
                 }
                 Effect::ReportPrinter(health) => {
                     let client = self.client.clone();
+                    let trouble = self.kiosk.borrow().last_trouble.clone();
+                    let report =
+                        motcua_client::device_report("kiosk", Some(health.code()), trouble);
                     self.rt.spawn(async move {
-                        if let Err(e) = client.report_printer(health.code()).await {
+                        if let Err(e) = client.report(&report).await {
                             tracing::warn!(
                                 "kiosk: could not report the printer ({}): {e}",
                                 health.code()

@@ -142,6 +142,9 @@ pub struct Kiosk {
     idle_ms: u64,
     since_refresh_ms: u64,
     since_report_ms: u64,
+    /// The last thing that went wrong (the service away, a ticket not printed), for
+    /// the minute's report to staff.
+    pub last_trouble: Option<String>,
 }
 
 /// What the kiosk tells a citizen. The hall's own words come as they are; the kiosk's
@@ -189,6 +192,7 @@ impl Kiosk {
             idle_ms: 0,
             since_refresh_ms: 0,
             since_report_ms: 0,
+            last_trouble: None,
         }
     }
 
@@ -297,6 +301,7 @@ impl Kiosk {
 
     fn lost(&mut self, e: &ClientError) {
         tracing::warn!("kiosk: {e}");
+        self.last_trouble = Some(e.to_string());
         self.connected = false;
         self.notice = Some(Message::ServiceAway);
     }
@@ -396,7 +401,10 @@ impl Kiosk {
     pub fn printed(&mut self, result: Result<Health, Health>) -> Vec<Effect> {
         let (health, print) = match result {
             Ok(h) => (h, PrintState::Printed),
-            Err(h) => (h, PrintState::Failed(h)),
+            Err(h) => {
+                self.last_trouble = Some(format!("a ticket did not print: {}", h.code()));
+                (h, PrintState::Failed(h))
+            }
         };
         if let Some(issued) = &mut self.issued {
             issued.print = print;

@@ -17,6 +17,7 @@ pub fn run(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.spawn(client.clone().report_every_minute("rating"));
     let opts = app::RatingOptions { client, counter };
     let window = app::start(opts, runtime.handle()).context("cannot open the rating window")?;
     crate::run_window(&runtime, window, fullscreen, "rating", stop)

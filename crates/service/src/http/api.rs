@@ -13,12 +13,11 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiJson, ApiPath, ErrorBody, OptionalJson};
 use super::offload::{from_store, run};
 use motcua_api::{
-    Board, CounterAction, CounterResult, CounterView, DeviceReport, HallView, Health, IssueRequest,
-    PRINTER_CONDITIONS, ServiceView, TicketView, TransferRequest, board, counter_view,
-    counter_views, service_views,
+    Board, CounterAction, CounterResult, CounterView, HallView, Health, IssueRequest, ServiceView,
+    TicketView, TransferRequest, board, counter_view, counter_views, service_views,
 };
 use motcua_core::catalogue::Procedure;
-use motcua_core::domain::{CounterId, DeviceStatus, TicketId};
+use motcua_core::domain::{CounterId, TicketId};
 use motcua_core::queue::{Command, EventKind};
 
 #[utoipa::path(get, path = "/healthz", tag = "service",
@@ -339,44 +338,6 @@ pub async fn transfer(
         to_counter: req.counter,
     };
     counter_command(state, caller, id, command, req.current).await
-}
-
-#[utoipa::path(post, path = "/api/v1/devices/status", tag = "devices", request_body = DeviceReport,
-    description = "A kiosk (or any device with a token) reports its printer's condition. A change is recorded as a \
-                   `device.status` event and shown on the board, so staff see 'paper low' before it runs out.",
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "What is now recorded for this device", body = DeviceStatus),
-        (status = 401, description = "No or unknown token", body = ErrorBody),
-        (status = 422, description = "Not a known printer condition", body = ErrorBody)))]
-pub async fn report_device(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiJson(report): ApiJson<DeviceReport>,
-) -> Result<Json<DeviceStatus>, ApiError> {
-    if !PRINTER_CONDITIONS.contains(&report.printer.as_str()) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_condition",
-            format!(
-                "printer {:?} is not one of {}",
-                report.printer,
-                PRINTER_CONDITIONS.join(", ")
-            ),
-        ));
-    }
-    let name = caller.name.clone();
-    let command = Command::ReportDevice {
-        device: caller.name,
-        printer: report.printer,
-    };
-    let status = run(&state, command, move |q, _| {
-        q.devices().find(|d| d.name == name).cloned()
-    })
-    .await?;
-    status
-        .map(Json)
-        .ok_or_else(|| ApiError::internal("the device report was not recorded"))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

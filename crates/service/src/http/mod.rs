@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod counter_page;
+pub mod devices;
 pub mod dossiers;
 pub mod error;
 pub mod events;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub lookups: dossiers::LookupGuard,
     /// Turns true when the service is stopping, so event streams end.
     pub shutdown: watch::Receiver<bool>,
+    /// What each device last reported.
+    pub devices: devices::Heard,
 }
 
 #[derive(OpenApi)]
@@ -53,7 +56,7 @@ pub struct AppState {
         api::healthz, api::hall, api::services, api::counters, api::get_board, api::procedures,
         api::issue, api::ticket,
         api::call, api::recall, api::start, api::finish, api::no_show, api::transfer, api::open, api::close,
-        api::report_device,
+        devices::report, devices::list,
         staff::me, staff::counter_queue, staff::rate, staff::stats,
         dossiers::public, dossiers::list, dossiers::put, dossiers::push, dossiers::upstream_status, dossiers::outbox, dossiers::receipt,
         events::events,
@@ -101,7 +104,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/counters/{id}/transfer", post(api::transfer))
         .route("/api/v1/counters/{id}/open", post(api::open))
         .route("/api/v1/counters/{id}/close", post(api::close))
-        .route("/api/v1/devices/status", post(api::report_device))
+        .route("/api/v1/devices/status", post(devices::report))
+        .route("/api/v1/devices", get(devices::list))
         .route("/api/v1/me", get(staff::me))
         .route("/api/v1/counters/{id}/queue", get(staff::counter_queue))
         .route("/api/v1/ratings", post(staff::rate))
@@ -236,6 +240,7 @@ pub async fn serve(
         upstream,
         lookups: dossiers::LookupGuard::default(),
         shutdown,
+        devices: devices::Heard::default(),
     });
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let stopping = async move {
