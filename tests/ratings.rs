@@ -140,9 +140,15 @@ async fn a_served_ticket_is_rated_once_and_the_stats_count_it() {
             .contains(".csv")
     );
     let csv = res.text().await.unwrap();
-    assert!(csv.contains(",hall,,,2,2,0,0,0,"), "{csv}");
-    assert!(csv.contains("service,HT,Hộ tịch,2,2"), "{csv}");
+    assert!(csv.contains(",Toàn sảnh,,,2,2,0,0,0,"), "{csv}");
+    assert!(csv.contains(",Lĩnh vực,HT,Hộ tịch,2,2"), "{csv}");
     let header = csv.lines().next().unwrap();
+    // The page's words and units: Vietnamese, minutes.
+    assert!(
+        header.starts_with("\u{feff}Từ ngày,Đến ngày,Phạm vi,Mã,Tên,Cấp số,Đã phục vụ,Vắng,Hết hạn,Còn chờ,Chờ TB (phút),Phục vụ TB (phút),Đánh giá,Rất hài lòng,"),
+        "{header}"
+    );
+    assert!(header.contains(",Không hài lòng (%),"), "{header}");
     assert!(header.ends_with(",lý do: Chờ lâu,lý do: Thái độ cán bộ,lý do: Hướng dẫn chưa rõ,\"lý do: Giấy tờ, thủ tục phức tạp\",lý do: Khác"), "{header}");
     let hall_row = csv.lines().nth(1).unwrap();
     assert!(

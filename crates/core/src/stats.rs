@@ -202,31 +202,36 @@ pub fn compute(
     }
 }
 
-/// The statistics as CSV for a spreadsheet: one row for the hall, then one per line
-/// and per counter. UTF-8 with a byte-order mark, so Excel shows Vietnamese right.
+/// The statistics as CSV for a spreadsheet, in the words and units of the counter
+/// page (Vietnamese, minutes with one decimal): one row for the hall, then one per
+/// line and per counter. UTF-8 with a byte-order mark, so Excel shows Vietnamese right.
 pub fn to_csv(s: &Stats) -> String {
     let mut out = String::from("\u{feff}");
     out.push_str(
-        "from,to,scope,code,name,issued,served,no_show,expired,open,avg_wait_s,avg_service_s,rated",
+        "Từ ngày,Đến ngày,Phạm vi,Mã,Tên,Cấp số,Đã phục vụ,Vắng,Hết hạn,Còn chờ,\
+         Chờ TB (phút),Phục vụ TB (phút),Đánh giá",
     );
     for level in Satisfaction::ALL {
         out.push(',');
-        out.push_str(level.as_str());
+        out.push_str(&level.label().vi);
     }
     for level in Satisfaction::ALL {
-        out.push_str(&format!(",{}_percent", level.as_str()));
+        out.push_str(&format!(",{} (%)", level.label().vi));
     }
     for reason in &s.reason_names {
         out.push(',');
         out.push_str(&csv_field(&format!("lý do: {reason}")));
     }
     out.push_str("\r\n");
+    let minutes = |secs: Option<u64>| {
+        secs.map(|v| format!("{:.1}", v as f64 / 60.0))
+            .unwrap_or_default()
+    };
     let mut row = |scope: &str, code: &str, name: &str, f: &Figures| {
-        let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
         out.push_str(&format!(
             "{},{},{scope},{},{},{},{},{},{},{},{},{},{}",
-            s.from,
-            s.to,
+            s.from.format("%d/%m/%Y"),
+            s.to.format("%d/%m/%Y"),
             csv_field(code),
             csv_field(name),
             f.issued,
@@ -234,8 +239,8 @@ pub fn to_csv(s: &Stats) -> String {
             f.no_show,
             f.expired,
             f.open,
-            opt(f.avg_wait_s),
-            opt(f.avg_service_s),
+            minutes(f.avg_wait_s),
+            minutes(f.avg_service_s),
             f.rated
         ));
         for level in Satisfaction::ALL {
@@ -252,12 +257,12 @@ pub fn to_csv(s: &Stats) -> String {
         }
         out.push_str("\r\n");
     };
-    row("hall", "", "", &s.hall);
+    row("Toàn sảnh", "", "", &s.hall);
     for l in &s.services {
-        row("service", &l.service, &l.name.vi, &l.figures);
+        row("Lĩnh vực", &l.service, &l.name.vi, &l.figures);
     }
     for c in &s.counters {
-        row("counter", &c.counter.to_string(), &c.name, &c.figures);
+        row("Quầy", &c.counter.to_string(), &c.name, &c.figures);
     }
     out
 }
@@ -365,13 +370,14 @@ mod tests {
         let csv = to_csv(&s);
         let mut lines = csv.lines();
         let header = lines.next().unwrap();
-        assert!(header.starts_with("\u{feff}from,to,scope"));
+        assert!(header.starts_with("\u{feff}Từ ngày,Đến ngày,Phạm vi"));
         let hall_row = lines.next().unwrap();
+        // 1,200 s waited and 240 s served on average: 20.0 and 4.0 minutes.
         assert!(
-            hall_row.contains(",hall,,,4,2,1,0,1,1200,240,2,1,0,0,1,50.0,0.0,0.0,50.0"),
+            hall_row.contains(",Toàn sảnh,,,4,2,1,0,1,20.0,4.0,2,1,0,0,1,50.0,0.0,0.0,50.0"),
             "{hall_row}"
         );
-        assert!(csv.contains("service,HT,Hộ tịch,3,"), "{csv}");
+        assert!(csv.contains(",Lĩnh vực,HT,Hộ tịch,3,"), "{csv}");
         assert_eq!(
             csv.lines().count(),
             1 + 1 + config.services.len() + config.counters.len()
