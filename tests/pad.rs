@@ -207,3 +207,52 @@ async fn the_pad_moves_the_queue_and_takes_ratings() {
     assert_eq!(pad.handle.pulses(buzzer), beeps + 3);
     assert_eq!(pad.handle.output(buzzer), Some(false));
 }
+
+/// A press that crosses a change made elsewhere (the clerk called from the counter
+/// page) is refused as stale, with two beeps, and changes nothing; the pad learns the
+/// counter's new ticket, so the next press acts on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_press_across_a_change_made_elsewhere_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Service::start(dir.path(), &hall_config(&[]));
+    let c = client();
+    for _ in 0..3 {
+        svc.take(&c, "HT").await;
+    }
+    let mut pad = Pad::start(&svc.base, 1);
+    let (led, buzzer) = (pad.config.led.unwrap(), pad.config.buzzer.unwrap());
+    assert_eq!(
+        pad.tap(Action::CallNext).await,
+        Outcome::Done("A001".into())
+    );
+    pad.quiet(&[led, buzzer]).await;
+    // The clerk calls from the page: A001 finished, A002 called.
+    let (status, _) = post(
+        &c,
+        &svc.url("/api/v1/counters/1/call"),
+        &counter_token(1),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    pause().await;
+    let beeps = pad.handle.pulses(buzzer);
+    match pad.tap(Action::Finish).await {
+        Outcome::Refused(why) => assert!(why.contains("A002"), "{why}"),
+        other => panic!("a finish meant for A001 did {other:?}"),
+    }
+    pad.quiet(&[led, buzzer]).await;
+    assert_eq!(pad.handle.pulses(buzzer), beeps + 2);
+    let (_, counters) = get(&c, &svc.url("/api/v1/counters")).await;
+    assert_eq!(counters[0]["current"]["number"], "A002", "nothing changed");
+    let (_, a2) = get(&c, &svc.url("/api/v1/tickets/2")).await;
+    assert_eq!(a2["status"], "called");
+    // Pressed again, it finishes the ticket the counter has now.
+    pause().await;
+    assert_eq!(pad.tap(Action::Finish).await, Outcome::Done("A002".into()));
+    pause().await;
+    assert_eq!(
+        pad.tap(Action::CallNext).await,
+        Outcome::Done("A003".into())
+    );
+}

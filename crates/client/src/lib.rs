@@ -223,8 +223,21 @@ impl HallClient {
         counter: CounterId,
         action: &str,
     ) -> Result<Option<CounterResult>, ClientError> {
+        self.guarded_action(counter, action, None).await
+    }
+
+    /// A counter command that acts only if the counter's ticket is still `current`
+    /// (`Some(None)`: no ticket), the one the device believes is there; otherwise the
+    /// service refuses it as `stale` and nothing changes. `None` sends no guard.
+    pub async fn guarded_action(
+        &self,
+        counter: CounterId,
+        action: &str,
+        current: Option<Option<TicketId>>,
+    ) -> Result<Option<CounterResult>, ClientError> {
+        let body = current.map(|c| serde_json::json!({ "current": c }));
         let res = self
-            .post_json(&format!("/api/v1/counters/{counter}/{action}"), None)
+            .post_json(&format!("/api/v1/counters/{counter}/{action}"), body)
             .send()
             .await;
         if let Ok(r) = &res

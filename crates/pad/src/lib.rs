@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 
 use motcua_client::ClientError;
 pub use motcua_client::HallClient;
-use motcua_core::domain::{CounterId, RatingSource, Satisfaction};
+use motcua_core::domain::{CounterId, RatingSource, Satisfaction, TicketId};
 
 /// What a button does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,31 +199,91 @@ impl PadConfig {
     }
 }
 
-/// Asks the hall service to do what a button means.
-pub async fn perform(client: &HallClient, counter: CounterId, action: Action) -> Outcome {
+/// The ticket the pad believes is at its counter, so a press acts only on that one:
+/// a press that crosses a change made elsewhere (the counter page, a second pad) is
+/// refused as stale instead of finishing or skipping someone else's citizen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Known {
+    /// Not known yet (the service was away): the press goes unguarded.
+    #[default]
+    Unknown,
+    /// This ticket, or none.
+    At(Option<TicketId>),
+}
+
+impl Known {
+    fn guard(self) -> Option<Option<TicketId>> {
+        match self {
+            Known::Unknown => None,
+            Known::At(t) => Some(t),
+        }
+    }
+
+    /// What the counter shows now, asked of the service.
+    pub async fn fetch(client: &HallClient, counter: CounterId) -> Known {
+        match client.counters().await {
+            Ok(all) => all
+                .iter()
+                .find(|c| c.id == counter)
+                .map_or(Known::Unknown, |c| {
+                    Known::At(c.current.as_ref().map(|t| t.ticket.id))
+                }),
+            Err(_) => Known::Unknown,
+        }
+    }
+}
+
+/// Asks the hall service to do what a button means, guarded by what the pad knows of
+/// its counter, and updates that.
+pub async fn perform(
+    client: &HallClient,
+    counter: CounterId,
+    action: Action,
+    known: &mut Known,
+) -> Outcome {
+    let guard = known.guard();
+    let act = |name| client.guarded_action(counter, name, guard);
     let result = match action {
-        Action::CallNext => client
-            .counter_action(counter, "call")
-            .await
-            .map(|r| r.and_then(|r| r.ticket).map(|t| t.ticket.number)),
-        Action::Recall => client
-            .counter_action(counter, "recall")
-            .await
-            .map(|r| r.and_then(|r| r.ticket).map(|t| t.ticket.number)),
-        Action::Finish => client
-            .counter_action(counter, "finish")
-            .await
-            .map(|r| r.and_then(|r| r.ticket).map(|t| t.ticket.number)),
-        Action::Rate(level) => client
-            .rate(counter, None, level, None, RatingSource::Pad)
-            .await
-            .map(|t| Some(t.ticket.number)),
+        Action::CallNext => act("call").await,
+        Action::Recall => act("recall").await,
+        Action::Finish => act("finish").await,
+        Action::Rate(level) => {
+            let rated = client
+                .rate(counter, None, level, None, RatingSource::Pad)
+                .await;
+            return match rated {
+                Ok(t) => Outcome::Done(t.ticket.number),
+                Err(ClientError::Refused { message, .. }) => Outcome::Refused(message),
+                Err(e) => Outcome::Away(e.to_string()),
+            };
+        }
     };
     match result {
-        Ok(Some(number)) => Outcome::Done(number),
-        Ok(None) => Outcome::Nobody,
-        Err(ClientError::Refused { message, .. }) => Outcome::Refused(message),
-        Err(e) => Outcome::Away(e.to_string()),
+        Ok(Some(r)) => {
+            // The counter as the service left it.
+            *known = Known::At(r.counter.current.as_ref().map(|t| t.ticket.id));
+            match r.ticket {
+                Some(t) => Outcome::Done(t.ticket.number),
+                None => Outcome::Nobody,
+            }
+        }
+        // Nobody waiting: the counter is free now.
+        Ok(None) => {
+            *known = Known::At(None);
+            Outcome::Nobody
+        }
+        Err(ClientError::Refused { code, message, .. }) => {
+            if code == "stale" {
+                // Someone else changed the counter: learn what it shows now, so the
+                // next press acts on that.
+                *known = Known::fetch(client, counter).await;
+            }
+            Outcome::Refused(message)
+        }
+        Err(e) => {
+            *known = Known::Unknown;
+            Outcome::Away(e.to_string())
+        }
     }
 }
 
@@ -245,8 +305,12 @@ pub async fn run(
         .name("pad-pins".into())
         .spawn(move || pin_loop(pins, thread_config, press_tx, done_rx, thread_stop))
         .expect("a thread can be started");
+    let mut known = Known::fetch(&client, counter).await;
     while let Some(action) = press_rx.recv().await {
-        let outcome = perform(&client, counter, action).await;
+        if known == Known::Unknown {
+            known = Known::fetch(&client, counter).await;
+        }
+        let outcome = perform(&client, counter, action, &mut known).await;
         report(action, &outcome);
         if done_tx.send(outcome).is_err() {
             break;

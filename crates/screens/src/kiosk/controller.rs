@@ -459,6 +459,7 @@ impl Kiosk {
                     '\u{8}' | '\u{7f}' if !self.id_digits.is_empty() => {
                         self.id_digits.pop();
                     }
+                    '\u{1b}' => self.id_digits.clear(),
                     // Nothing to delete: back to the code, to correct it.
                     '\u{8}' | '\u{7f}' => {
                         self.id_for = None;
@@ -487,6 +488,13 @@ impl Kiosk {
                         code: self.lookup_input.clone(),
                         id: None,
                     });
+                }
+                // "Xóa hết": the whole code goes.
+                '\u{1b}' => {
+                    self.lookup_input.clear();
+                    self.submitted = false;
+                    self.lookup_ready = None;
+                    self.lookup_result = None;
                 }
                 '\u{8}' | '\u{7f}' => {
                     self.lookup_input.pop();

@@ -457,6 +457,12 @@ fn a_second_receipt_scanned_after_a_lookup_replaces_the_code() {
     assert_eq!(k.lookup_result, None);
     k.key("3");
     assert_eq!(k.lookup_input, SECOND);
+    // "Xóa hết" (the × in the field) takes the whole code at once.
+    k.key("\u{1b}");
+    assert_eq!(k.lookup_input, "");
+    assert_eq!(k.screen, Screen::Lookup);
+    k.key("H27");
+    assert_eq!(k.lookup_input, "H27");
 }
 
 #[test]
