@@ -290,6 +290,7 @@ async fn fan_out(displays: usize, calls: usize) {
     let mut after_send = Vec::new();
     let mut after_return = Vec::new();
     let mut slowest = Vec::new();
+    let cpu_before = svc.cpu_time();
     for _ in 0..calls {
         let t = Instant::now();
         common::post(
@@ -316,6 +317,11 @@ async fn fan_out(displays: usize, calls: usize) {
         }
         slowest.push(worst);
     }
+    let cpu = (svc.cpu_time() - cpu_before).as_secs_f64() * 1e3 / calls as f64;
+    println!(
+        "service CPU per issue + call with {displays} displays following: {cpu:.2} ms \
+         (user + system, /proc; 10 ms ticks over {calls} rounds)"
+    );
     report("http: issue a ticket (loopback, durable)", "ms", issue_ms);
     report(
         &format!("display: call sent → its model updated ({displays} displays)"),

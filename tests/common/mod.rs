@@ -171,6 +171,22 @@ impl Service {
         format!("{}{path}", self.base)
     }
 
+    /// CPU time the service has used so far (user + system), from /proc.
+    #[allow(dead_code)]
+    pub fn cpu_time(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // Fields after the command name (which may hold spaces) in parentheses.
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<u64> = rest
+            .split(' ')
+            .skip(11)
+            .take(2)
+            .map(|f| f.parse().unwrap())
+            .collect();
+        // Clock ticks: 100 a second on Linux.
+        Duration::from_millis((fields[0] + fields[1]) * 10)
+    }
+
     /// Takes a ticket for `service` as the kiosk does.
     pub async fn take(&self, c: &reqwest::Client, service: &str) -> (u16, Value) {
         post(

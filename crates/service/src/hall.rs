@@ -36,12 +36,19 @@ struct Applied {
     last_event: EventId,
 }
 
+/// An event as live subscribers get it, with its JSON made once for all of them.
+#[derive(Clone, Debug)]
+pub struct LiveEvent {
+    pub event: Arc<StoredEvent>,
+    pub json: Arc<str>,
+}
+
 pub struct Hall {
     config: Arc<Config>,
     store: Arc<dyn Store>,
     queue: RwLock<Applied>,
     writer: Mutex<()>,
-    live: broadcast::Sender<Arc<StoredEvent>>,
+    live: broadcast::Sender<LiveEvent>,
     /// Signs the links printed on tickets (see `follow_key`).
     secret: [u8; 16],
     /// Wakes the outbox worker when a message is written.
@@ -123,7 +130,7 @@ impl Hall {
     }
 
     /// New events as they are stored. Subscribe before reading the backlog.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.live.subscribe()
     }
 
@@ -168,15 +175,29 @@ impl Hall {
             .zip(changes)
             .map(|(id, change)| Arc::new(StoredEvent { id, change }))
             .collect();
+        // Each event's JSON is made once here, not once per display following.
+        let live: Vec<LiveEvent> = events
+            .iter()
+            .map(|e| LiveEvent {
+                json: serde_json::to_string(&**e)
+                    .unwrap_or_else(|_| "{}".into())
+                    .into(),
+                event: e.clone(),
+            })
+            .collect();
         let mut applied = self.queue.write().unwrap_or_else(|e| e.into_inner());
         for e in &events {
             applied.queue.apply(&e.change);
             applied.last_event = e.id;
         }
-        for e in &events {
-            tracing::info!(event = e.id, "{}", describe(&applied.queue, &e.change));
+        for e in live {
+            tracing::info!(
+                event = e.event.id,
+                "{}",
+                describe(&applied.queue, &e.event.change)
+            );
             // No subscriber is fine: nobody is watching.
-            let _ = self.live.send(e.clone());
+            let _ = self.live.send(e);
         }
         (applied, events)
     }

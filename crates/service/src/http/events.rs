@@ -101,7 +101,7 @@ pub async fn events(
 
 struct Feed {
     hall: Arc<Hall>,
-    live: broadcast::Receiver<Arc<StoredEvent>>,
+    live: broadcast::Receiver<crate::hall::LiveEvent>,
     shutdown: watch::Receiver<bool>,
     /// The id of the last event sent (or the point to start after).
     sent: EventId,
@@ -150,9 +150,9 @@ impl Feed {
             tokio::select! {
                 _ = self.shutdown.changed() => return None,
                 received = self.live.recv() => match received {
-                    Ok(e) if e.id > self.sent => {
-                        self.sent = e.id;
-                        return Some(to_sse(&e));
+                    Ok(e) if e.event.id > self.sent => {
+                        self.sent = e.event.id;
+                        return Some(sse(&e.event, &e.json));
                     }
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(_)) => self.caught_up = false,
@@ -163,10 +163,14 @@ impl Feed {
     }
 }
 
+/// A stored event read back from the store (a reconnecting display's backlog).
 fn to_sse(e: &StoredEvent) -> Event {
-    let data = serde_json::to_string(e).unwrap_or_else(|_| "{}".into());
+    sse(e, &serde_json::to_string(e).unwrap_or_else(|_| "{}".into()))
+}
+
+fn sse(e: &StoredEvent, json: &str) -> Event {
     Event::default()
         .id(e.id.to_string())
         .event(e.change.kind.name())
-        .data(data)
+        .data(json)
 }
