@@ -279,12 +279,22 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
         }
         #[cfg(feature = "hall")]
         Cmd::CheckConfig { file } => {
+            use motcua_service::report;
             let config = motcua_service::config::Config::load(&file)?;
-            println!("{}: OK", file.display());
-            print!("{}", motcua_service::report::describe(&config));
+            let problems = report::problems(&config);
+            let verdict = if problems.is_empty() {
+                "OK"
+            } else {
+                "valid, with problems"
+            };
+            println!("{}: {verdict}", file.display());
+            print!("{}", report::describe(&config));
             let runtime = tokio::runtime::Runtime::new()?;
-            for line in runtime.block_on(motcua_service::report::probe(&config)) {
+            for line in runtime.block_on(report::probe(&config)) {
                 println!("{line}");
+            }
+            if !problems.is_empty() {
+                anyhow::bail!("{}", problems.join("\n"));
             }
             Ok(())
         }

@@ -918,3 +918,68 @@ async fn systemd_hears_ready_then_the_watchdog() {
     }
     assert_eq!(last, "STOPPING=1");
 }
+
+/// A database file truncated to nothing would start an empty hall, numbering from
+/// A001 again while citizens hold today's numbers: the service refuses, and says what
+/// to do. A ticket id no database can hold is a client's mistake: 404, not 503.
+#[tokio::test]
+async fn an_empty_database_file_is_refused_and_a_huge_ticket_id_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hall.toml"), hall_config(&[])).unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/motcua.sqlite3"), b"").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(dir.path().join("hall.toml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("is empty (0 bytes)") && said.contains("Restore the latest backup"),
+        "{said}"
+    );
+    assert!(!said.contains("panicked"), "{said}");
+
+    std::fs::remove_file(dir.path().join("data/motcua.sqlite3")).unwrap();
+    let svc = Service::start_on(dir.path());
+    let c = client();
+    for id in ["18446744073709551615", "9223372036854775808"] {
+        let (status, body) = get(&c, &svc.url(&format!("/api/v1/tickets/{id}"))).await;
+        assert_eq!(status, 404, "{id}: {body}");
+        let page = c.get(svc.url(&format!("/t/{id}"))).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 404, "/t/{id}");
+    }
+}
+
+/// `check-config` fails on a line no counter calls (its citizens would wait for
+/// ever), naming it; the sample hall passes.
+#[test]
+fn check_config_fails_on_a_line_nobody_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |text: &str| {
+        let path = dir.path().join("hall.toml");
+        std::fs::write(&path, text).unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .arg("check-config")
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    let sample = check(motcua_core::layout::SAMPLE_CONFIG);
+    assert!(sample.status.success(), "{sample:?}");
+    assert!(String::from_utf8_lossy(&sample.stdout).contains(": OK"));
+    // Counter 3 called Đất đai; now it calls Chứng thực, and nobody calls Đất đai.
+    let orphan =
+        hall_config(&[]).replace("id = 3\nservices = [\"DD\"]", "id = 3\nservices = [\"CT\"]");
+    let out = check(&orphan);
+    assert!(!out.status.success(), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("line DD (Đất đai) is called by no counter"),
+        "{said}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("valid, with problems"));
+}

@@ -471,12 +471,34 @@ async fn staff_register_dossiers_and_retention_erases_personal_data() {
         (json!({"status": "lost"}), counter_token(1)),
         (json!({"citizen_name": "x".repeat(300)}), counter_token(1)),
         (json!({"due_at": "tomorrow"}), counter_token(1)),
+        (json!({"due_at": "9999-12-31T00:00:00Z"}), counter_token(1)),
+        (
+            json!({"received_at": "0000-01-01T00:00:00Z"}),
+            counter_token(1),
+        ),
+        (json!({"pickup_counter": 99}), counter_token(1)),
         (json!({"surprise": 1}), counter_token(1)),
         (json!({"status": "returned"}), KIOSK.to_string()),
     ] {
         let (status, e) = put(body.clone(), token).await;
         assert!((400..500).contains(&status), "{body} → {status} {e}");
     }
+    let (_, e) = put(json!({"pickup_counter": 99}), counter_token(1)).await;
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pickup_counter 99"),
+        "{e}"
+    );
+    let (_, e) = put(json!({"due_at": "9999-12-31T00:00:00Z"}), counter_token(1)).await;
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a plausible date"),
+        "{e}"
+    );
     let (status, _) = get(&c, &svc.url("/api/v1/dossiers/%3Cscript%3E")).await;
     assert_eq!(status, 422);
     let (status, _) = get(&c, &svc.url("/api/v1/dossiers/H99-261123-9999")).await;

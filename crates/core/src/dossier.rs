@@ -257,6 +257,19 @@ fn clean_text(s: &str, what: &str) -> Result<String, String> {
     Ok(s)
 }
 
+/// A dossier's dates lie in this century: year 0000 or 9999 is a typing or mapping
+/// mistake that would make a dossier overdue for ever, or never.
+fn plausible(what: &str, at: Option<DateTime<Utc>>) -> Result<(), String> {
+    use chrono::Datelike;
+    match at {
+        Some(t) if !(2000..=2100).contains(&t.year()) => Err(format!(
+            "{what} {} is not a plausible date (years 2000 to 2100)",
+            t.format("%Y-%m-%d")
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl Dossier {
     /// The dossier after `u`, from `existing` (none: a new dossier). Checks the code,
     /// the phone and the texts; drops the phone when there is no consent.
@@ -319,6 +332,16 @@ impl Dossier {
         if !d.notify_consent {
             // A phone is kept for one purpose only, and only when the citizen agreed.
             d.phone = None;
+        }
+        for (what, at) in [
+            ("received_at", u.received_at),
+            ("due_at", u.due_at),
+            (
+                "apology.new_due_at",
+                u.apology.as_ref().and_then(|a| a.new_due_at),
+            ),
+        ] {
+            plausible(what, at)?;
         }
         if u.received_at.is_some() {
             d.received_at = u.received_at;

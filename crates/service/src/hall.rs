@@ -220,6 +220,13 @@ impl Hall {
         let existing = self.store.dossier(&code)?;
         let mut dossier =
             Dossier::merged(existing.as_ref(), update, source, now).map_err(HallError::Invalid)?;
+        if let Some(c) = update.pickup_counter
+            && !self.config.layout.counters.iter().any(|k| k.id == c)
+        {
+            return Err(HallError::Invalid(format!(
+                "pickup_counter {c} is not a counter of this hall"
+            )));
+        }
         if let Some(raw) = &update.id_number {
             dossier.id_check = if raw.trim().is_empty() {
                 None

@@ -5,6 +5,24 @@ use motcua_core::message::DUE_SOON;
 
 use crate::config::Config;
 
+/// What a valid config still gets wrong for a working hall: a line no counter calls
+/// (its citizens would wait for ever). `check-config` fails on these; `serve` warns.
+pub fn problems(config: &Config) -> Vec<String> {
+    let layout = &config.layout;
+    layout
+        .services
+        .iter()
+        .filter(|s| !layout.counters.iter().any(|c| c.services.contains(&s.code)))
+        .map(|s| {
+            format!(
+                "line {} ({}) is called by no counter: its tickets would never be called; \
+                 add \"{}\" to a counter's services",
+                s.code, s.name.vi, s.code
+            )
+        })
+        .collect()
+}
+
 /// A few lines a hall manager reads to see the config says what they meant.
 pub fn describe(config: &Config) -> String {
     let layout = &config.layout;

@@ -47,6 +47,9 @@ pub fn serve(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let config = load_config(config)?;
+    for problem in crate::report::problems(&config) {
+        tracing::warn!("{problem}");
+    }
     if config.tokens.is_empty() {
         tracing::warn!(
             "no tokens: nobody can take tickets or call; add [[tokens]] to the config or set MOTCUA_ADMIN_TOKEN"

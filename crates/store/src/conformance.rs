@@ -35,6 +35,7 @@ macro_rules! conformance_suite {
             withdrawn_consent_takes_the_phone_out_of_the_outbox_and_stops_unsent_messages,
             erasure_takes_name_and_phone_and_closes_unsent_messages,
             a_message_keeps_its_fields_and_says_how_it_went,
+            an_id_beyond_any_database_names_no_ticket,
         );
     };
     (@tests $new_hall:path; $($check:ident),* $(,)?) => {
@@ -304,4 +305,11 @@ pub fn a_message_keeps_its_fields_and_says_how_it_went(open: Opener) {
         store.meta("zalo_refresh_token").unwrap().as_deref(),
         Some("r-2")
     );
+}
+
+pub fn an_id_beyond_any_database_names_no_ticket(open: Opener) {
+    let store = open();
+    for id in [0, u64::MAX, 1 << 63, (1 << 63) - 1] {
+        assert_eq!(store.ticket(id).unwrap(), None, "ticket {id}");
+    }
 }

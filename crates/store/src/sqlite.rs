@@ -133,6 +133,16 @@ impl SqliteStore {
             ))
         })?;
         let path = dir.join("motcua.sqlite3");
+        // SQLite takes an empty file for a new database: a hall whose file was
+        // truncated would start again at A001 and give out numbers citizens hold.
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
+            return Err(unavailable(format!(
+                "the hall database {} is empty (0 bytes): it was truncated or never \
+                 written. Restore the latest backup into it; or, to start a new hall whose \
+                 numbers begin again at A001, delete it",
+                path.display()
+            )));
+        }
         let writer = Connection::open(&path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         writer.pragma_update(None, "synchronous", "FULL")?;
@@ -535,6 +545,11 @@ impl Store for SqliteStore {
     }
 
     fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        // SQLite's integers end at 2^63 - 1: a larger id names no ticket (a client's
+        // mistake, not a storage failure).
+        let Ok(id) = i64::try_from(id) else {
+            return Ok(None);
+        };
         let conn = lock(&self.reader);
         Ok(conn
             .prepare_cached(&format!(
