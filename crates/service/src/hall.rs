@@ -223,9 +223,14 @@ impl Hall {
         if let Some(c) = update.pickup_counter
             && !self.config.layout.counters.iter().any(|k| k.id == c)
         {
-            return Err(HallError::Invalid(format!(
-                "pickup_counter {c} is not a counter of this hall"
-            )));
+            let said = format!("pickup_counter {c} is not a counter of this hall");
+            if source.starts_with("staff:") {
+                return Err(HallError::Invalid(said));
+            }
+            // The province numbers its counters its own way: its news (a result
+            // ready) still counts, with the place in words and no return line there.
+            tracing::warn!("dossier {code}: {said}; the place is kept in words only");
+            dossier.pickup_counter = existing.as_ref().and_then(|e| e.pickup_counter);
         }
         if let Some(raw) = &update.id_number {
             dossier.id_check = if raw.trim().is_empty() {
