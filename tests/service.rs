@@ -983,3 +983,81 @@ fn check_config_fails_on_a_line_nobody_calls() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("valid, with problems"));
 }
+
+/// One machine on the hall's network opening connections and saying nothing must not
+/// lock out the kiosks: the service serves real requests while 400 silent
+/// connections are open, and drops each silent one after `HEADER_TIMEOUT` (15 s).
+/// (Started with a soft limit of 256 open files, it raises its own: see /proc.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connections_neither_exhaust_nor_outlive_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hall.toml"), hall_config(&[])).unwrap();
+    let port = free_port();
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -S -n 256 && exec {} serve --listen 127.0.0.1:{port} --data {} --config {}",
+            env!("CARGO_BIN_EXE_motcua"),
+            dir.path().join("data").display(),
+            dir.path().join("hall.toml").display()
+        ))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let c = client();
+    eventually(10, "the service answers", || async {
+        let res = c.get(format!("{base}/healthz")).send().await.ok()?;
+        res.status().is_success().then_some(())
+    })
+    .await;
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let open_files = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let fields: Vec<&str> = open_files.split_whitespace().collect();
+    assert_eq!(
+        fields[3], fields[4],
+        "the soft limit is raised to the hard one: {open_files}"
+    );
+    let opened = std::time::Instant::now();
+    let mut silent = Vec::new();
+    for _ in 0..400 {
+        silent.push(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap(),
+        );
+    }
+    // A kiosk still gets its answer at once.
+    let t = std::time::Instant::now();
+    let (status, _) = post(
+        &c,
+        &format!("{base}/api/v1/tickets"),
+        KIOSK,
+        Some(json!({"service": "HT"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    // The silent ones are closed by the service after the header timeout.
+    let mut first = silent.pop().unwrap();
+    let mut buf = [0u8; 1];
+    let n = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::io::AsyncReadExt::read(&mut first, &mut buf),
+    )
+    .await
+    .expect("closed within 30 s")
+    .unwrap_or(0);
+    assert_eq!(n, 0, "closed, nothing said");
+    assert!(
+        opened.elapsed() >= Duration::from_secs(14),
+        "{:?}",
+        opened.elapsed()
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -47,6 +47,7 @@ pub fn serve(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let config = load_config(config)?;
+    raise_open_file_limit();
     for problem in crate::report::problems(&config) {
         tracing::warn!("{problem}");
     }
@@ -65,6 +66,29 @@ pub fn serve(
         service.stop().await;
         Ok(())
     })
+}
+
+/// Every kiosk, counter and display holds a connection (a display's event stream
+/// for hours): the usual soft limit of 1,024 open files is raised to the hard limit
+/// the system allows, so a hall with many devices — or a burst of idle connections
+/// before they time out — cannot run the service out of descriptors.
+fn raise_open_file_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read or write the struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 || limit.rlim_cur >= limit.rlim_max
+        {
+            return;
+        }
+        let before = limit.rlim_cur;
+        limit.rlim_cur = limit.rlim_max;
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+            tracing::debug!("open files: {before} → {}", limit.rlim_max);
+        }
+    }
 }
 
 /// Under systemd: "ready" once the hall answers from its database, then a watchdog

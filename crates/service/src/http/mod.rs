@@ -224,6 +224,52 @@ async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {
     )
 }
 
+/// A connection must send its request's head within this long (also between requests
+/// on a kept-alive connection): a silent or trickling client is dropped instead of
+/// holding a file descriptor for ever, so one machine on the hall's network cannot
+/// use up the service's connections and lock out kiosks and counters.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Drops a connection that sends nothing within `HEADER_TIMEOUT` (hyper's own
+/// timeout starts only with the first byte).
+#[derive(Clone)]
+struct SpeakFirst<A>(A);
+
+impl<S, A> axum_server::accept::Accept<tokio::net::TcpStream, S> for SpeakFirst<A>
+where
+    A: axum_server::accept::Accept<tokio::net::TcpStream, S> + Clone + Send + Sync + 'static,
+    A::Future: Send,
+    S: Send + 'static,
+{
+    type Stream = A::Stream;
+    type Service = A::Service;
+    type Future =
+        futures_util::future::BoxFuture<'static, std::io::Result<(A::Stream, A::Service)>>;
+
+    fn accept(&self, stream: tokio::net::TcpStream, service: S) -> Self::Future {
+        let inner = self.0.clone();
+        Box::pin(async move {
+            let mut first = [0u8; 1];
+            match tokio::time::timeout(HEADER_TIMEOUT, stream.peek(&mut first)).await {
+                Ok(Ok(n)) if n > 0 => inner.accept(stream, service).await,
+                _ => Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the client sent nothing",
+                )),
+            }
+        })
+    }
+}
+
+fn limit_connections(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+) {
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+}
+
 /// Serves until `stop` resolves, then lets requests in flight finish and ends
 /// event streams.
 pub async fn serve(
@@ -247,25 +293,31 @@ pub async fn serve(
         stop.await;
         let _ = shutdown_tx.send(true);
     };
+    let handle = axum_server::Handle::new();
+    let graceful = handle.clone();
+    tokio::spawn(async move {
+        stopping.await;
+        graceful.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    let listener = listener.into_std()?;
     let result = match tls {
         None => {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stopping)
-                .await
+            let mut server = axum_server::from_tcp(listener)?
+                .acceptor(SpeakFirst(axum_server::accept::DefaultAcceptor))
+                .handle(handle);
+            limit_connections(server.http_builder());
+            server.serve(app).await
         }
         Some(files) => {
             let config = files.load().await?;
             let reload = tokio::spawn(files.reload_forever(config.clone()));
-            let handle = axum_server::Handle::new();
-            let graceful = handle.clone();
-            tokio::spawn(async move {
-                stopping.await;
-                graceful.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-            });
-            let result = axum_server::tls_rustls::from_tcp_rustls(listener.into_std()?, config)?
-                .handle(handle)
-                .serve(app)
-                .await;
+            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
+                .acceptor(SpeakFirst(axum_server::accept::DefaultAcceptor));
+            let mut server = axum_server::from_tcp(listener)?
+                .acceptor(acceptor)
+                .handle(handle);
+            limit_connections(server.http_builder());
+            let result = server.serve(app).await;
             reload.abort();
             result
         }
