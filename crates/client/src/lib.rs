@@ -58,6 +58,8 @@ impl HallClient {
         token: Option<String>,
         ca_file: Option<&Path>,
     ) -> Result<Self, motcua_net::NetError> {
+        // A device makes its client as it starts: its uptime counts from here.
+        STARTED.get_or_init(std::time::Instant::now);
         let options = |timeout, read_timeout| motcua_net::Options {
             ca_file: ca_file.map(Path::to_owned),
             connect_timeout: Some(Duration::from_secs(3)),
@@ -194,7 +196,6 @@ impl HallClient {
             tracing::info!("{role}: no token, so it does not report itself to the hall service");
             return;
         }
-        STARTED.get_or_init(std::time::Instant::now);
         loop {
             if let Err(e) = self.report(&device_report(role, None, None)).await {
                 tracing::debug!("{role}: could not report itself: {e}");
