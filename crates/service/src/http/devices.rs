@@ -106,13 +106,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<DeviceView>>, ApiError> {
-    if !matches!(caller.role, Role::Admin | Role::Counter) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("{} is not a staff token", caller.name),
-        ));
-    }
+    super::dossiers::staff_only(&caller)?;
     Ok(Json(list_all(&state)))
 }
 

@@ -25,7 +25,7 @@ use motcua_core::dossier::{Dossier, DossierUpdate, PublicDossier, normalize_code
 use motcua_core::message::{OutboxMessage, mask_phone};
 use motcua_hardware::printer::layout::ReceiptPrint;
 
-fn staff_only(caller: &Caller) -> Result<(), ApiError> {
+pub(super) fn staff_only(caller: &Caller) -> Result<(), ApiError> {
     match caller.role {
         Role::Admin | Role::Counter => Ok(()),
         _ => Err(ApiError::new(
