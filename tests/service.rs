@@ -1061,3 +1061,70 @@ async fn silent_connections_neither_exhaust_nor_outlive_the_service() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A full disk under the data directory: writes get a clear 503 with the reason,
+/// `/healthz` says the hall cannot write, nothing acknowledged is lost, and the
+/// service recovers by itself when space returns. Mounts a 4 MB tmpfs, which needs
+/// root: without it the test says it was skipped.
+#[tokio::test]
+async fn a_full_disk_is_said_and_survived() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(&data)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!(
+            "SKIPPED a_full_disk_is_said_and_survived: cannot mount a tmpfs here (needs root)"
+        );
+        return;
+    }
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&self.0)
+                .status();
+        }
+    }
+    let _unmount = Unmount(data.clone());
+    std::fs::write(dir.path().join("hall.toml"), hall_config(&[])).unwrap();
+    let svc = Service::start_on(dir.path());
+    let c = client();
+    for _ in 0..3 {
+        assert_eq!(svc.take(&c, "HT").await.0, 201);
+    }
+    // Fill the disk.
+    {
+        use std::io::Write;
+        let mut filler = std::fs::File::create(data.join("filler")).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        while filler.write_all(&chunk).is_ok() {}
+        let _ = filler.sync_all();
+    }
+    let (status, health) = get(&c, &svc.url("/healthz")).await;
+    assert_eq!(status, 503, "{health}");
+    assert_eq!(health["error"]["code"], "storage_unavailable");
+    assert!(
+        health["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("full"),
+        "{health}"
+    );
+    let (status, refused) = svc.take(&c, "HT").await;
+    assert_eq!(status, 503, "{refused}");
+    // Space returns: the hall recovers by itself, and numbering goes on where it was.
+    std::fs::remove_file(data.join("filler")).unwrap();
+    let (status, _) = get(&c, &svc.url("/healthz")).await;
+    assert_eq!(status, 200);
+    let (status, t) = svc.take(&c, "HT").await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["number"], "A004", "nothing lost, nothing given twice");
+    svc.stop();
+}

@@ -21,10 +21,18 @@ use motcua_core::domain::{CounterId, TicketId};
 use motcua_core::queue::{Command, EventKind};
 
 #[utoipa::path(get, path = "/healthz", tag = "service",
-    responses((status = 200, description = "The service is up and its store answers", body = Health),
-              (status = 503, description = "The store does not answer", body = ErrorBody)))]
+    description = "Up only when the hall can issue: the store answers a read and takes a small durable write \
+                   (a full disk, a read-only or broken database file is a 503 with the reason).",
+    responses((status = 200, description = "The service is up and its store reads and writes", body = Health),
+              (status = 503, description = "The store does not answer, or cannot write", body = ErrorBody)))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    let stored = from_store(&state, |store| store.last_event_id()).await?;
+    let stored = from_store(&state, |store| {
+        let last = store.last_event_id()?;
+        // A read alone would say "ok" while no ticket can be stored.
+        store.set_meta("healthz_at", &Utc::now().to_rfc3339())?;
+        Ok(last)
+    })
+    .await?;
     let day = state.hall.read(|q| q.day());
     Ok(Json(Health {
         status: "ok".into(),
