@@ -172,6 +172,25 @@ enum Cmd {
         #[arg(long)]
         sim: bool,
     },
+    /// Copies the hall's database to a new file, consistent even while the service runs.
+    #[cfg(feature = "hall")]
+    Backup {
+        /// The new file to write (never overwritten), e.g. /backup/motcua-2026-12-02.sqlite3.
+        dest: std::path::PathBuf,
+        /// The hall's data directory.
+        #[arg(long, env = "MOTCUA_DATA", default_value = "motcua-data")]
+        data: std::path::PathBuf,
+    },
+    /// Puts a backup back in place of the hall's database (the service stopped); the
+    /// database it replaces is kept beside it.
+    #[cfg(feature = "hall")]
+    Restore {
+        /// The backup file.
+        src: std::path::PathBuf,
+        /// The hall's data directory.
+        #[arg(long, env = "MOTCUA_DATA", default_value = "motcua-data")]
+        data: std::path::PathBuf,
+    },
     /// Checks a hall config file and says what it describes.
     #[cfg(feature = "hall")]
     CheckConfig {
@@ -277,6 +296,10 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
                 .map(|(cert, key)| motcua_service::run::TlsFiles { cert, key });
             motcua_service::run::serve(&listen, &data, config.as_deref(), tls, stop_signal())
         }
+        #[cfg(feature = "hall")]
+        Cmd::Backup { dest, data } => motcua_service::run::backup(&data, &dest),
+        #[cfg(feature = "hall")]
+        Cmd::Restore { src, data } => motcua_service::run::restore(&data, &src),
         #[cfg(feature = "hall")]
         Cmd::CheckConfig { file } => {
             use motcua_service::report;

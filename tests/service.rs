@@ -1128,3 +1128,112 @@ async fn a_full_disk_is_said_and_survived() {
     assert_eq!(t["number"], "A004", "nothing lost, nothing given twice");
     svc.stop();
 }
+
+/// `motcua backup` while kiosks issue: the copy holds every ticket acknowledged before
+/// it began. `motcua restore` is refused while the service runs; stopped, the backup
+/// goes back in place (the replaced database kept aside) and the hall carries on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_under_load_restores_every_acknowledged_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Service::start(dir.path(), &hall_config(&[]));
+    let data = dir.path().join("data");
+    let backup = dir.path().join("backup.sqlite3");
+    let motcua = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // Two kiosks issuing as fast as they can.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(u64, String)>::new()));
+    let mut kiosks = Vec::new();
+    for service in ["HT", "CT"] {
+        let (stop, acked, url) = (
+            stop.clone(),
+            acknowledged.clone(),
+            svc.url("/api/v1/tickets"),
+        );
+        kiosks.push(tokio::spawn(async move {
+            let c = client();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let (status, t) = post(&c, &url, KIOSK, Some(json!({"service": service}))).await;
+                if status == 201 {
+                    let id = t["id"].as_u64().unwrap();
+                    acked
+                        .lock()
+                        .unwrap()
+                        .push((id, t["number"].as_str().unwrap().to_owned()));
+                }
+            }
+        }));
+    }
+    eventually(10, "tickets flow", || async {
+        (acknowledged.lock().unwrap().len() >= 20).then_some(())
+    })
+    .await;
+    let before: Vec<(u64, String)> = acknowledged.lock().unwrap().clone();
+    let out = motcua(&[
+        "backup".as_ref(),
+        backup.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for k in kiosks {
+        k.await.unwrap();
+    }
+    let after_backup = acknowledged.lock().unwrap().len();
+    // A second backup to the same file is refused, never overwritten.
+    let again = motcua(&[
+        "backup".as_ref(),
+        backup.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ]);
+    assert!(!again.status.success());
+    // Not while the service runs.
+    let refused = motcua(&[
+        "restore".as_ref(),
+        backup.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("stop it before restoring"));
+    svc.stop();
+    let restored = motcua(&[
+        "restore".as_ref(),
+        backup.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ]);
+    assert!(restored.status.success(), "{restored:?}");
+    let kept_aside = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(Result::ok)
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("motcua.sqlite3.before-restore-")
+        });
+    assert!(kept_aside, "the replaced database is kept");
+    let svc = Service::start_on(dir.path());
+    let c = client();
+    for (id, number) in &before {
+        let (status, t) = get(&c, &svc.url(&format!("/api/v1/tickets/{id}"))).await;
+        assert_eq!(
+            (status, t["number"].as_str()),
+            (200, Some(number.as_str())),
+            "ticket {id}"
+        );
+    }
+    assert!(
+        after_backup > before.len(),
+        "issuing went on during the backup"
+    );
+    // The hall carries on from the backup.
+    assert_eq!(svc.take(&c, "HT").await.0, 201);
+}

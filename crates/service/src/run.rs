@@ -200,3 +200,27 @@ async fn bind(listen: &str, demo: bool) -> Result<TcpListener> {
         Err(e) => Err(e).with_context(|| format!("cannot listen on {addr}")),
     }
 }
+
+/// `motcua backup`: a consistent copy of the hall's database, also while it serves.
+pub fn backup(data: &Path, dest: &Path) -> Result<()> {
+    let bytes = SqliteStore::backup(data, dest)?;
+    println!(
+        "backed up {} to {} ({} KB), checked",
+        data.join("motcua.sqlite3").display(),
+        dest.display(),
+        bytes / 1024
+    );
+    Ok(())
+}
+
+/// `motcua restore`: a backup back in place, the service stopped.
+pub fn restore(data: &Path, src: &Path) -> Result<()> {
+    SqliteStore::restore(data, src)?;
+    println!(
+        "restored {} into {} (the database it replaced is kept beside it, \
+         *.before-restore-*); start the service",
+        src.display(),
+        data.display()
+    );
+    Ok(())
+}

@@ -163,6 +163,92 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Copies the hall's database in `dir` to the new file `dest`, consistent even
+    /// while a service is writing (one read transaction: `VACUUM INTO`), and checks
+    /// the copy. Says how many bytes it wrote.
+    pub fn backup(dir: &Path, dest: &Path) -> Result<u64, StoreError> {
+        let unavailable = |what: String| StoreError::Unavailable(what);
+        let src = dir.join("motcua.sqlite3");
+        if !std::fs::metadata(&src).is_ok_and(|m| m.len() > 0) {
+            return Err(unavailable(format!(
+                "there is no hall database at {}",
+                src.display()
+            )));
+        }
+        if dest.exists() {
+            return Err(unavailable(format!(
+                "{} exists already; a backup never overwrites a file",
+                dest.display()
+            )));
+        }
+        let conn = Connection::open_with_flags(&src, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let target = dest
+            .to_str()
+            .ok_or_else(|| unavailable(format!("{} is not a UTF-8 path", dest.display())))?;
+        conn.execute("VACUUM INTO ?1", params![target])?;
+        check_copy(dest)?;
+        Ok(std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0))
+    }
+
+    /// Puts the backup `src` in place of the hall's database in `dir`; refused while a
+    /// service uses `dir`. The database it replaces is kept beside it, renamed
+    /// `motcua.sqlite3.before-restore-TIME` (with its WAL), never deleted.
+    pub fn restore(dir: &Path, src: &Path) -> Result<(), StoreError> {
+        let unavailable = |what: String| StoreError::Unavailable(what);
+        check_copy(src)?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| unavailable(format!("cannot create data dir {}: {e}", dir.display())))?;
+        let lock = File::create(dir.join("motcua.lock"))
+            .map_err(|e| unavailable(format!("cannot write in data dir {}: {e}", dir.display())))?;
+        lock.try_lock().map_err(|_| {
+            unavailable(format!(
+                "a motcua service is using data dir {}: stop it before restoring",
+                dir.display()
+            ))
+        })?;
+        let db = dir.join("motcua.sqlite3");
+        let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+        for suffix in ["", "-wal", "-shm"] {
+            let from = dir.join(format!("motcua.sqlite3{suffix}"));
+            if from.exists() {
+                let aside = dir.join(format!("motcua.sqlite3{suffix}.before-restore-{stamp}"));
+                std::fs::rename(&from, &aside).map_err(|e| {
+                    unavailable(format!("cannot move {} aside: {e}", from.display()))
+                })?;
+            }
+        }
+        let partial = dir.join("motcua.sqlite3.restoring");
+        let copied = std::fs::copy(src, &partial)
+            .and_then(|_| File::open(&partial)?.sync_all())
+            .and_then(|_| std::fs::rename(&partial, &db))
+            .and_then(|_| File::open(dir)?.sync_all());
+        copied.map_err(|e| unavailable(format!("cannot put {} in place: {e}", src.display())))
+    }
+}
+
+/// A file a hall can start from: a whole SQLite database of a schema this motcua knows.
+fn check_copy(path: &Path) -> Result<(), StoreError> {
+    let bad = |why: String| StoreError::Unavailable(format!("{}: {why}", path.display()));
+    if !std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+        return Err(bad("missing or empty".into()));
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| bad(e.to_string()))?;
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| bad(format!("not a motcua database ({e})")))?;
+    if check != "ok" {
+        return Err(bad(format!("damaged ({check})")));
+    }
+    let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version == 0 || version > MIGRATIONS.len() {
+        return Err(bad(format!(
+            "not a motcua database this version knows (schema {version})"
+        )));
+    }
+    Ok(())
 }
 
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
@@ -730,6 +816,27 @@ mod tests {
     }
 
     crate::conformance_suite!(new_hall);
+
+    #[test]
+    fn only_a_whole_motcua_database_is_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.sqlite3");
+        std::fs::write(&junk, "Bảng tính tháng 11, không phải cơ sở dữ liệu").unwrap();
+        let err = SqliteStore::restore(&dir.path().join("data"), &junk)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a motcua database"), "{err}");
+        let other = dir.path().join("other.sqlite3");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        let err = SqliteStore::restore(&dir.path().join("data"), &other)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("schema 0"), "{err}");
+        assert!(!dir.path().join("data/motcua.sqlite3").exists());
+    }
 
     #[test]
     fn a_second_service_on_the_same_data_dir_is_refused() {
