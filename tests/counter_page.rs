@@ -284,6 +284,14 @@ async fn staff_run_their_counter_from_the_browser() {
     // It comes back on the same address: the page reconnects by itself.
     let svc = Service::start_on_port(dir.path(), port);
     staff.wait_text_within("#link", "Đã kết nối", 15).await;
+    // The clerk looks at the desk as it is now (the page refreshes on reconnecting; a
+    // press before that names the ticket of before the outage and is refused as stale).
+    let (_, counters) = get(&c, &svc.url("/api/v1/counters")).await;
+    let at_desk = counters[0]["current"]["number"]
+        .as_str()
+        .unwrap_or("—")
+        .to_owned();
+    staff.wait_text("#current-number", &at_desk).await;
     staff.press("h").await;
     staff.wait_text("#message", "Đã hoàn thành số").await;
     staff.close().await;
