@@ -181,11 +181,10 @@ async fn https_to_the_province_the_gateway_and_the_hall_service() {
 
     // check-config tries both once and says what it found, with and without the CA.
     let check = |dir: &Path| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-            .arg("check-config")
-            .arg(dir.join("hall.toml"))
-            .output()
-            .unwrap();
+        let out = motcua([
+            std::ffi::OsStr::new("check-config"),
+            dir.join("hall.toml").as_os_str(),
+        ]);
         assert!(out.status.success(), "{out:?}");
         String::from_utf8(out.stdout).unwrap()
     };

@@ -928,13 +928,16 @@ async fn an_empty_database_file_is_refused_and_a_huge_ticket_id_is_not_found() {
     std::fs::write(dir.path().join("hall.toml"), hall_config(&[])).unwrap();
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
     std::fs::write(dir.path().join("data/motcua.sqlite3"), b"").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(dir.path().join("data"))
-        .arg("--config")
-        .arg(dir.path().join("hall.toml"))
-        .output()
-        .unwrap();
+    let (data, config) = (dir.path().join("data"), dir.path().join("hall.toml"));
+    let out = motcua([
+        "serve".as_ref(),
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--data".as_ref(),
+        data.as_os_str(),
+        "--config".as_ref(),
+        config.as_os_str(),
+    ] as [&std::ffi::OsStr; 7]);
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -962,11 +965,7 @@ fn check_config_fails_on_a_line_nobody_calls() {
     let check = |text: &str| {
         let path = dir.path().join("hall.toml");
         std::fs::write(&path, text).unwrap();
-        std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-            .arg("check-config")
-            .arg(&path)
-            .output()
-            .unwrap()
+        motcua([std::ffi::OsStr::new("check-config"), path.as_os_str()])
     };
     let sample = check(motcua_core::layout::SAMPLE_CONFIG);
     assert!(sample.status.success(), "{sample:?}");
@@ -1138,12 +1137,6 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_ticket() {
     let svc = Service::start(dir.path(), &hall_config(&[]));
     let data = dir.path().join("data");
     let backup = dir.path().join("backup.sqlite3");
-    let motcua = |args: &[&std::ffi::OsStr]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-            .args(args)
-            .output()
-            .unwrap()
-    };
     // Two kiosks issuing as fast as they can.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(u64, String)>::new()));
@@ -1173,7 +1166,7 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_ticket() {
     })
     .await;
     let before: Vec<(u64, String)> = acknowledged.lock().unwrap().clone();
-    let out = motcua(&[
+    let out = motcua([
         "backup".as_ref(),
         backup.as_os_str(),
         "--data".as_ref(),
@@ -1187,7 +1180,7 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_ticket() {
     }
     let after_backup = acknowledged.lock().unwrap().len();
     // A second backup to the same file is refused, never overwritten.
-    let again = motcua(&[
+    let again = motcua([
         "backup".as_ref(),
         backup.as_os_str(),
         "--data".as_ref(),
@@ -1195,7 +1188,7 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_ticket() {
     ]);
     assert!(!again.status.success());
     // Not while the service runs.
-    let refused = motcua(&[
+    let refused = motcua([
         "restore".as_ref(),
         backup.as_os_str(),
         "--data".as_ref(),
@@ -1204,7 +1197,7 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_ticket() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("stop it before restoring"));
     svc.stop();
-    let restored = motcua(&[
+    let restored = motcua([
         "restore".as_ref(),
         backup.as_os_str(),
         "--data".as_ref(),

@@ -97,6 +97,16 @@ counter = 3
     )
 }
 
+/// Runs the `motcua` binary to its end (a one-shot command: check-config, backup…).
+pub fn motcua<S: AsRef<std::ffi::OsStr>>(
+    args: impl IntoIterator<Item = S>,
+) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(args)
+        .output()
+        .expect("the motcua binary runs")
+}
+
 /// A running `motcua serve`; killed when dropped.
 pub struct Service {
     child: Child,
