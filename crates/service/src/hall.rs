@@ -175,9 +175,13 @@ impl Hall {
             .zip(changes)
             .map(|(id, change)| Arc::new(StoredEvent { id, change }))
             .collect();
-        // Each event's JSON is made once here, not once per display following.
+        // Each event's JSON is made once here, not once per display following; with
+        // nobody following, not at all (one who subscribes after this reads the event
+        // from the store, where it already is).
+        let followed = self.live.receiver_count() > 0;
         let live: Vec<LiveEvent> = events
             .iter()
+            .filter(|_| followed)
             .map(|e| LiveEvent {
                 json: serde_json::to_string(&**e)
                     .unwrap_or_else(|_| "{}".into())
@@ -190,13 +194,11 @@ impl Hall {
             applied.queue.apply(&e.change);
             applied.last_event = e.id;
         }
+        for e in &events {
+            tracing::info!(event = e.id, "{}", describe(&applied.queue, &e.change));
+        }
         for e in live {
-            tracing::info!(
-                event = e.event.id,
-                "{}",
-                describe(&applied.queue, &e.event.change)
-            );
-            // No subscriber is fine: nobody is watching.
+            // A subscriber gone since is fine: nobody is watching.
             let _ = self.live.send(e);
         }
         (applied, events)
