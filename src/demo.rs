@@ -51,6 +51,10 @@ pub fn run(
         client: HallClient::new(&server, Some("demo-kiosk".into())),
         printer: kiosk::open_printer(&format!("sim:{}", printer_dir.display()), 80)?,
         public_url,
+        voice: {
+            let speak_to = (!has_aplay()).then(|| data.join("kiosk-voice"));
+            kiosk::voice_output(None, "aplay -q -", speak_to)
+        },
     };
     let kiosk = kiosk::app::start(opts, runtime.handle().clone()).and_then(|window| {
         slint::ComponentHandle::show(&window)?;
@@ -70,6 +74,8 @@ pub fn run(
                 };
                 let d = display::app::start(opts, runtime.handle())?;
                 d.show()?;
+                #[cfg(feature = "desktop")]
+                motcua_screens::place_demo_windows(&window, &d);
                 d
             };
             println!(
@@ -109,11 +115,14 @@ fn counter_one_pad(runtime: &tokio::runtime::Runtime, server: &str) {
     }));
 }
 
+fn has_aplay() -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join("aplay").is_file()))
+}
+
 /// `aplay` when the machine has it, else announcements as WAV files in `dir`.
 fn voice(dir: &Path) -> Option<Voice> {
-    let has_aplay = std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join("aplay").is_file()));
-    let speak_to = (!has_aplay).then(|| dir.to_owned());
+    let speak_to = (!has_aplay()).then(|| dir.to_owned());
     match display::voice_output(None, "aplay -q -", speak_to) {
         Ok(v) => Some(v),
         Err(e) => {

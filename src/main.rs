@@ -49,6 +49,25 @@ struct CaFile {
     path: Option<std::path::PathBuf>,
 }
 
+/// A device's voice: the pack it speaks with and where the sound goes.
+#[cfg(any(feature = "kiosk", feature = "display"))]
+#[derive(clap::Args)]
+struct VoiceArgs {
+    /// A folder of voice clips [default: the shipped Vietnamese pack].
+    #[arg(long, env = "MOTCUA_VOICE")]
+    voice: Option<std::path::PathBuf>,
+    /// The command that plays WAV from stdin.
+    #[arg(long, env = "MOTCUA_PLAYER", default_value = "aplay -q -")]
+    player: String,
+    /// Write what is said as WAV files into this folder instead of playing it.
+    #[arg(long)]
+    speak_to: Option<std::path::PathBuf>,
+    /// Say nothing: the display announces no calls, the kiosk greys "Nghe" (a device
+    /// without a speaker).
+    #[arg(long, env = "MOTCUA_MUTE")]
+    mute: bool,
+}
+
 /// The hall service as a device talks to it; says why when the CA file is wrong.
 #[cfg(feature = "device")]
 fn hall(server: &str, token: Option<String>, ca: &CaFile, role: &str) -> Result<HallClient> {
@@ -120,6 +139,9 @@ enum Cmd {
         /// Where citizens' phones reach the service, for the QR code [default: --server].
         #[arg(long, env = "MOTCUA_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Screens read aloud when a citizen asks ("Nghe").
+        #[command(flatten)]
+        voice: VoiceArgs,
         /// Fill the screen (always so on a Pi without a desktop).
         #[arg(long)]
         fullscreen: bool,
@@ -135,18 +157,9 @@ enum Cmd {
         token: Option<String>,
         #[command(flatten)]
         ca: CaFile,
-        /// A folder of voice clips [default: the shipped Vietnamese pack].
-        #[arg(long, env = "MOTCUA_VOICE")]
-        voice: Option<std::path::PathBuf>,
-        /// The command that plays WAV from stdin.
-        #[arg(long, env = "MOTCUA_PLAYER", default_value = "aplay -q -")]
-        player: String,
-        /// Write announcements as WAV files into this folder instead of playing them.
-        #[arg(long)]
-        speak_to: Option<std::path::PathBuf>,
-        /// No announcements.
-        #[arg(long)]
-        mute: bool,
+        /// Calls announced.
+        #[command(flatten)]
+        voice: VoiceArgs,
         /// Fill the screen (always so on a Pi without a desktop).
         #[arg(long)]
         fullscreen: bool,
@@ -329,6 +342,7 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
             printer,
             paper,
             public_url,
+            voice,
             fullscreen,
         } => {
             use motcua_screens::kiosk;
@@ -336,6 +350,9 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
                 client: hall(&server, token, &ca, "kiosk")?,
                 printer: kiosk::open_printer(&printer, paper)?,
                 public_url,
+                voice: (!voice.mute)
+                    .then(|| kiosk::voice_output(voice.voice, &voice.player, voice.speak_to))
+                    .flatten(),
             };
             kiosk::run(opts, fullscreen, stop_signal())
         }
@@ -351,15 +368,16 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
             token,
             ca,
             voice,
-            player,
-            speak_to,
-            mute,
             fullscreen,
         } => {
             use motcua_screens::display;
-            let voice = match mute {
+            let voice = match voice.mute {
                 true => None,
-                false => Some(display::voice_output(voice, &player, speak_to)?),
+                false => Some(display::voice_output(
+                    voice.voice,
+                    &voice.player,
+                    voice.speak_to,
+                )?),
             };
             let client = hall(&server, token, &ca, "display")?;
             display::run(client, voice, fullscreen, stop_signal())

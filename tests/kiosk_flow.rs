@@ -12,23 +12,60 @@ use common::*;
 use motcua_hardware::printer::sim::Faults;
 use motcua_screens::ui::{KioskAdapter, PrintStatus, Screen};
 
+/// A speaker that plays until stopped, and remembers what it was told.
+#[derive(Clone, Default)]
+struct Speaker(std::sync::Arc<std::sync::Mutex<(Vec<String>, bool)>>);
+
+impl Speaker {
+    fn log(&self) -> Vec<String> {
+        self.0.lock().unwrap().0.clone()
+    }
+}
+
+impl motcua_hardware::audio::Playback for Speaker {
+    fn start(&mut self, wav: Vec<u8>) -> std::io::Result<()> {
+        let mut s = self.0.lock().unwrap();
+        assert!(!s.1, "a reading started over another");
+        s.0.push(format!("start {}", wav.len()));
+        s.1 = true;
+        Ok(())
+    }
+    fn stop(&mut self) {
+        let mut s = self.0.lock().unwrap();
+        if std::mem::take(&mut s.1) {
+            s.0.push("stop".into());
+        }
+    }
+    fn playing(&mut self) -> bool {
+        self.0.lock().unwrap().1
+    }
+}
+
 #[test]
 fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {
     i_slint_backend_testing::init_integration_test_with_system_time();
     let dir = tempfile::tempdir().unwrap();
     let svc = Service::start(dir.path(), &hall_config(&[]));
     let rt = tokio::runtime::Runtime::new().unwrap();
-    // A network printer on loopback that answers status queries as a real one does.
-    let kiosk = start_kiosk(&svc, &rt);
+    // A network printer on loopback that answers status queries as a real one does,
+    // and a speaker that plays until it is stopped.
+    let speaker = Speaker::default();
+    let pack =
+        motcua_screens::voice::load_guide_pack(&motcua_screens::voice::default_pack_dir()).unwrap();
+    let home_said = pack.wav(&pack.render(&[motcua_screens::voice::GUIDE_HOME.into()]));
+    let kiosk = start_kiosk_with_voice(&svc, &rt, Some((pack, Box::new(speaker.clone()))));
     let (ui, sim) = (&kiosk.ui, kiosk.paper.clone());
 
-    // The citizen's steps, each taken once the screen shows what it needs.
-    let (weak, sim2) = (ui.as_weak(), sim.clone());
+    // The citizen's steps, each taken once the screen shows what it needs. First they
+    // ask to hear the screen, then choose while it is still being read.
+    let (weak, sim2, heard) = (ui.as_weak(), sim.clone(), speaker.clone());
     let reached = drive(6, move |step| {
         let ui = weak.unwrap();
         let a = ui.global::<KioskAdapter>();
         match step {
-            0 if tap(&ui, "Hộ tịch") => 1,
+            0 if tap(&ui, "Nghe") => 10,
+            10 if a.get_speaking() && tap(&ui, "Hộ tịch") => 11,
+            11 if heard.log().len() == 2 && !a.get_speaking() => 1,
             1 if a.get_screen() == Screen::Priority && tap(&ui, "Không – lấy số thường") => {
                 2
             }
@@ -52,6 +89,12 @@ fn a_citizen_takes_a_ticket_in_two_taps_and_it_prints() {
         }
     });
     assert_eq!(reached, 6, "the citizen got stuck at step {reached}");
+    // The home screen was read (the shipped pack's words), and the reading stopped
+    // when the next screen came; nothing read over anything.
+    assert_eq!(
+        speaker.log(),
+        [format!("start {}", home_said.len()), "stop".to_string()]
+    );
 
     // The service issued both tickets; the first is on paper, the second on screen only.
     let a = ui.global::<KioskAdapter>();

@@ -26,11 +26,55 @@ use motcua_screens::kiosk::controller::{
 use motcua_screens::ui::KioskWindow;
 use motcua_service::config::Config;
 
-const SIZES: [(u32, u32, &str); 3] = [
+const SIZES: [(u32, u32, &str); 4] = [
     (1080, 1920, "portrait"),
     (1920, 1080, "landscape"),
+    (1280, 800, "tablet"),
     (800, 480, "pi7"),
 ];
+
+/// How tall the one-line text `label` is as drawn, in pixels: from the top of its
+/// highest mark to the bottom of its lowest, found in the frame `shot` inside the
+/// text's own box, against the colour most of that box has.
+fn ink_height(
+    ui: &KioskWindow,
+    shot: &slint::SharedPixelBuffer<slint::Rgba8Pixel>,
+    label: &str,
+) -> u32 {
+    use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+    let text = ElementHandle::find_by_accessible_label(ui, label)
+        .find(|e| e.accessible_role() == Some(AccessibleRole::Text))
+        .unwrap_or_else(|| panic!("no text {label:?} on screen"));
+    let (at, size) = (text.absolute_position(), text.size());
+    let (x0, y0) = (at.x.max(0.0) as u32, at.y.max(0.0) as u32);
+    let x1 = ((at.x + size.width) as u32).min(shot.width());
+    let y1 = ((at.y + size.height) as u32).min(shot.height());
+    let px = |x: u32, y: u32| shot.as_slice()[(y * shot.width() + x) as usize];
+    let mut counts = std::collections::HashMap::new();
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let p = px(x, y);
+            *counts.entry((p.r, p.g, p.b)).or_insert(0u32) += 1;
+        }
+    }
+    let ground = counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(c, _)| c)
+        .unwrap();
+    let inked = |y: u32| {
+        (x0..x1).any(|x| {
+            let p = px(x, y);
+            let d = |a: u8, b: u8| i32::from(a).abs_diff(i32::from(b));
+            d(p.r, ground.0) + d(p.g, ground.1) + d(p.b, ground.2) > 150
+        })
+    };
+    let rows: Vec<u32> = (y0..y1).filter(|&y| inked(y)).collect();
+    match (rows.first(), rows.last()) {
+        (Some(top), Some(bottom)) => bottom - top + 1,
+        _ => 0,
+    }
+}
 
 /// A morning in the demo hall: some lines busy, Đất đai closed, one ticket just taken.
 fn morning() -> (Kiosk, TicketView) {
@@ -109,7 +153,8 @@ fn every_screen_renders_at_every_size() {
 
     for (w, h, size) in SIZES {
         ui.window().set_size(slint::PhysicalSize::new(w, h));
-        for lang in [Lang::Vi, Lang::En] {
+        // Vietnamese, English, and Vietnamese in large type ("Chữ to").
+        for (lang, large) in [(Lang::Vi, false), (Lang::En, false), (Lang::Vi, true)] {
             let (mut k, ticket) = morning();
             k.lang = lang;
             let mut shots: Vec<(&str, Kiosk)> = Vec::new();
@@ -230,11 +275,13 @@ fn every_screen_renders_at_every_size() {
             )));
             shots.push(("stacked-capitals", capitals));
 
-            let lang_name = match lang {
-                Lang::Vi => "vi",
-                Lang::En => "en",
+            let lang_name = match (lang, large) {
+                (Lang::Vi, false) => "vi",
+                (Lang::En, _) => "en",
+                (Lang::Vi, true) => "vi-large",
             };
-            for (name, state) in shots {
+            for (name, mut state) in shots {
+                state.large_text = large;
                 render(&ui, &state, now, Some(to_image(qr.clone())));
                 let shot = ui.window().take_snapshot().unwrap();
                 assert_eq!((shot.width(), shot.height()), (w, h));
@@ -258,7 +305,11 @@ fn every_screen_renders_at_every_size() {
                     }
                     ("home-printer-low", Lang::En) => says(&["Printer: paper low"]),
                     ("ticket", Lang::Vi) => {
-                        says(&["Có 3 người đang chờ trước ông/bà"]);
+                        says(&[if size == "pi7" {
+                            "3 người chờ trước · khoảng"
+                        } else {
+                            "Có 3 người đang chờ trước ông/bà"
+                        }]);
                         says(&[if size != "portrait" {
                             "Hộ tịch · Quầy 1, 2"
                         } else {
@@ -266,7 +317,7 @@ fn every_screen_renders_at_every_size() {
                         }]);
                     }
                     ("ticket", Lang::En) => {
-                        says(&["3 people ahead of you"]);
+                        says(&["3 people ahead"]);
                         says(&[if size != "portrait" {
                             "Civil status · Counter 1, 2"
                         } else {
@@ -274,6 +325,25 @@ fn every_screen_renders_at_every_size() {
                         }]);
                     }
                     _ => {}
+                }
+                // The 7-inch kiosk: its main labels are at least 5 mm tall (26 px at
+                // its 5.2 px per mm), in both type sizes. Measured on words that span
+                // the type's whole height, from the highest mark to the lowest point
+                // (about one em; capitals are 0.71 of it).
+                if size == "pi7" && lang == Lang::Vi {
+                    let labels: &[&str] = match name {
+                        "home" => &["Hộ tịch"],
+                        "priority" => &["Người cao tuổi", "Quay lại"],
+                        "ticket" => &["Xong"],
+                        _ => &[],
+                    };
+                    for label in labels {
+                        let h = ink_height(&ui, &shot, label);
+                        assert!(
+                            h >= 26,
+                            "{name} {lang_name}: \"{label}\" is {h} px tall at 800×480"
+                        );
+                    }
                 }
                 let path = out.join(format!("kiosk-{name}-{size}-{lang_name}.png"));
                 image::save_buffer(

@@ -329,6 +329,15 @@ pub struct KioskUnderTest {
 }
 
 pub fn start_kiosk(svc: &Service, rt: &tokio::runtime::Runtime) -> KioskUnderTest {
+    start_kiosk_with_voice(svc, rt, None)
+}
+
+/// The same, with a voice that reads screens aloud.
+pub fn start_kiosk_with_voice(
+    svc: &Service,
+    rt: &tokio::runtime::Runtime,
+    voice: Option<motcua_screens::kiosk::app::KioskVoice>,
+) -> KioskUnderTest {
     use motcua_hardware::printer::{EscPosPrinter, PrinterSpec, sim::Simulator};
     use std::sync::{Arc, Mutex};
     let paper = Arc::new(Mutex::new(Simulator::new(576)));
@@ -340,6 +349,7 @@ pub fn start_kiosk(svc: &Service, rt: &tokio::runtime::Runtime) -> KioskUnderTes
             client: motcua_client::HallClient::new(&svc.base, Some(KIOSK.into())),
             printer: Arc::new(Mutex::new(EscPosPrinter::open(&spec, 576).unwrap())),
             public_url: None,
+            voice,
         },
         rt.handle().clone(),
     )

@@ -1,7 +1,8 @@
 //! Sound for announcements: a voice pack (a folder of WAV clips, one per word or
 //! phrase) assembled into one utterance, and speakers that play it — `aplay` on a
 //! real device (no ALSA headers needed to build), or WAV files in a folder for the
-//! simulator and tests. One utterance plays to its end before the next starts.
+//! simulator and tests. An announcement plays to its end before the next starts; the
+//! kiosk's guidance (`Playback`) can be cut off when the citizen moves on.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -139,6 +140,17 @@ pub trait Speaker: Send {
     fn play(&mut self, wav: &[u8]) -> io::Result<()>;
 }
 
+/// Starts a player that reads WAV on its stdin.
+fn spawn_player(program: &str, args: &[String], stderr: Stdio) -> io::Result<std::process::Child> {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot start {program}: {e}")))
+}
+
 /// Plays through a command that reads WAV on stdin (`aplay -q -`, `paplay`).
 pub struct CommandSpeaker {
     program: String,
@@ -158,13 +170,7 @@ impl CommandSpeaker {
 
 impl Speaker for CommandSpeaker {
     fn play(&mut self, wav: &[u8]) -> io::Result<()> {
-        let mut child = Command::new(&self.program)
-            .args(&self.args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| io::Error::new(e.kind(), format!("cannot start {}: {e}", self.program)))?;
+        let mut child = spawn_player(&self.program, &self.args, Stdio::piped())?;
         child.stdin.take().expect("piped").write_all(wav)?;
         let out = child.wait_with_output()?;
         if out.status.success() {
@@ -176,6 +182,73 @@ impl Speaker for CommandSpeaker {
                 String::from_utf8_lossy(&out.stderr).trim()
             )))
         }
+    }
+}
+
+/// A sound that plays in the background and can be stopped midway: the kiosk's
+/// guidance, which must fall silent when the citizen moves on.
+pub trait Playback: Send {
+    /// Starts `wav`, cutting off whatever was playing.
+    fn start(&mut self, wav: Vec<u8>) -> io::Result<()>;
+    /// Stops the sound now (nothing when none plays).
+    fn stop(&mut self);
+    /// Whether a sound is still playing.
+    fn playing(&mut self) -> bool;
+}
+
+/// Plays through a command that reads WAV on stdin, as `CommandSpeaker` does, but
+/// without waiting: the player is a child process, stopped by ending it.
+pub struct CommandPlayer {
+    program: String,
+    args: Vec<String>,
+    child: Option<std::process::Child>,
+}
+
+impl CommandPlayer {
+    pub fn new(command: &str) -> Self {
+        let CommandSpeaker { program, args } = CommandSpeaker::new(command);
+        CommandPlayer {
+            program,
+            args,
+            child: None,
+        }
+    }
+}
+
+impl Playback for CommandPlayer {
+    fn start(&mut self, wav: Vec<u8>) -> io::Result<()> {
+        self.stop();
+        let mut child = spawn_player(&self.program, &self.args, Stdio::null())?;
+        // A player reads as it plays: the sound is handed over from a thread of its own,
+        // which ends when the sound is through or the player is stopped.
+        let mut stdin = child.stdin.take().expect("piped");
+        std::thread::Builder::new()
+            .name("sound-feed".into())
+            .spawn(move || {
+                let _ = stdin.write_all(&wav);
+            })?;
+        self.child = Some(child);
+        Ok(())
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn playing(&mut self) -> bool {
+        match &mut self.child {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+}
+
+impl Drop for CommandPlayer {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -213,6 +286,19 @@ impl Speaker for WavDir {
         let path = self.dir.join(format!("utterance-{:04}.wav", self.next));
         self.next += 1;
         std::fs::write(path, wav)
+    }
+}
+
+/// Written at once, so never still playing.
+impl Playback for WavDir {
+    fn start(&mut self, wav: Vec<u8>) -> io::Result<()> {
+        self.play(&wav)
+    }
+
+    fn stop(&mut self) {}
+
+    fn playing(&mut self) -> bool {
+        false
     }
 }
 
@@ -277,6 +363,29 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(err.contains("mono"), "{err}");
+    }
+
+    #[test]
+    fn a_background_sound_can_be_cut_off_midway() {
+        // A "player" that reads the sound, then holds on as a long clip would.
+        let mut p = CommandPlayer::new("sh -c 'cat >/dev/null; sleep 30'");
+        p.start(vec![0; 1 << 20]).unwrap();
+        assert!(p.playing());
+        let started = std::time::Instant::now();
+        p.stop();
+        assert!(!p.playing());
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "stopping waited for the end"
+        );
+        // A new sound replaces the one playing.
+        p.start(vec![0; 16]).unwrap();
+        p.start(vec![0; 16]).unwrap();
+        assert!(p.playing());
+        drop(p);
+        let mut missing = CommandPlayer::new("/nonexistent/player");
+        let err = missing.start(vec![0; 16]).unwrap_err().to_string();
+        assert!(err.contains("/nonexistent/player"), "{err}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod kiosk;
 pub mod rating;
 pub mod snapshot;
 pub mod ui;
+pub mod voice;
 pub mod wiring;
 
 use anyhow::{Context, Result};
@@ -93,4 +94,177 @@ pub fn quit_on(runtime: &tokio::runtime::Runtime, stop: impl Future<Output = ()>
             let _ = slint::quit_event_loop();
         });
     });
+}
+
+/// A window's place on the screen, in physical pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The kiosk's layout is no narrower than this at its smallest scale: a window asked
+/// to be narrower stays this wide and would cover the display beside it.
+const KIOSK_NARROWEST: u32 = 600;
+
+/// Where the demo puts the portrait kiosk (9:16) and the display (16:9) on a screen
+/// of `width`×`height` at (`x`, `y`): side by side on a landscape screen, the display
+/// above the kiosk on a portrait one, both whole and apart, with room left for
+/// title bars and a panel.
+pub fn side_by_side(x: i32, y: i32, width: u32, height: u32) -> (Place, Place) {
+    // Title bars, a desktop's panel, and a gap between the windows.
+    let room = |side: u32| side.saturating_sub(side / 20 + 40);
+    let gap = 16;
+    let (w, h) = (room(width), room(height));
+    let (kiosk, display) = if width >= height {
+        let kh = h;
+        let kw = (kh * 9 / 16).max(KIOSK_NARROWEST).min(w / 2);
+        let dw = w.saturating_sub(kw + gap).min(h * 16 / 9);
+        let dh = dw * 9 / 16;
+        (
+            Place {
+                x: 0,
+                y: 0,
+                width: kw,
+                height: kh,
+            },
+            Place {
+                x: (kw + gap) as i32,
+                y: 0,
+                width: dw,
+                height: dh,
+            },
+        )
+    } else {
+        let dw = w;
+        let dh = (dw * 9 / 16).min(h / 3);
+        let dw = dh * 16 / 9;
+        let kh = h.saturating_sub(dh + gap);
+        let kw = (kh * 9 / 16).max(KIOSK_NARROWEST).min(w);
+        (
+            Place {
+                x: 0,
+                y: (dh + gap) as i32,
+                width: kw,
+                height: kh,
+            },
+            Place {
+                x: 0,
+                y: 0,
+                width: dw,
+                height: dh,
+            },
+        )
+    };
+    let at = |p: Place| Place {
+        x: x + (width - w) as i32 / 2 + p.x,
+        y: y + (height - h) as i32 / 2 + p.y,
+        ..p
+    };
+    (at(kiosk), at(display))
+}
+
+/// Sizes and places the demo's kiosk and display on the screen the kiosk opened on
+/// (its preferred 1080×1920 would cover the display on a 1920×1080 desktop and hang
+/// off the bottom). Call before the event loop runs: the screen is known once it does.
+/// A desktop that places windows itself (Wayland) keeps the sizes only.
+#[cfg(feature = "desktop")]
+pub fn place_demo_windows<K, D>(kiosk: &K, display: &D)
+where
+    K: slint::ComponentHandle + 'static,
+    D: slint::ComponentHandle + 'static,
+{
+    let (kiosk, display) = (kiosk.as_weak(), display.as_weak());
+    let _ = slint::invoke_from_event_loop(move || place_when_known(kiosk, display, 40));
+}
+
+#[cfg(feature = "desktop")]
+fn place_when_known<K, D>(kiosk: slint::Weak<K>, display: slint::Weak<D>, tries: u32)
+where
+    K: slint::ComponentHandle + 'static,
+    D: slint::ComponentHandle + 'static,
+{
+    use slint::winit_030::WinitWindowAccessor;
+    let (Some(k), Some(d)) = (kiosk.upgrade(), display.upgrade()) else {
+        return;
+    };
+    let screen = k
+        .window()
+        .with_winit_window(|w| w.current_monitor().or_else(|| w.primary_monitor()))
+        .flatten();
+    let Some(screen) = screen else {
+        if tries > 0 {
+            slint::Timer::single_shot(std::time::Duration::from_millis(50), move || {
+                place_when_known(kiosk, display, tries - 1)
+            });
+        }
+        return;
+    };
+    let (size, at) = (screen.size(), screen.position());
+    let (kp, dp) = side_by_side(at.x, at.y, size.width, size.height);
+    for (window, p) in [(k.window(), kp), (d.window(), dp)] {
+        window.set_size(slint::PhysicalSize::new(p.width, p.height));
+        window.set_position(slint::PhysicalPosition::new(p.x, p.y));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inside(p: Place, (x, y, w, h): (i32, i32, u32, u32)) -> bool {
+        p.x >= x
+            && p.y >= y
+            && p.x + p.width as i32 <= x + w as i32
+            && p.y + p.height as i32 <= y + h as i32
+    }
+
+    fn apart(a: Place, b: Place) -> bool {
+        a.x + a.width as i32 <= b.x
+            || b.x + b.width as i32 <= a.x
+            || a.y + a.height as i32 <= b.y
+            || b.y + b.height as i32 <= a.y
+    }
+
+    #[test]
+    fn the_demo_windows_are_both_whole_on_any_screen() {
+        for screen in [
+            (0, 0, 1920, 1080),
+            (0, 0, 1366, 768),
+            (1920, 0, 2560, 1440),
+            (0, 0, 1080, 1920),
+            (0, 0, 800, 600),
+        ] {
+            let (kiosk, display) = side_by_side(screen.0, screen.1, screen.2, screen.3);
+            assert!(
+                inside(kiosk, screen) && inside(display, screen),
+                "{screen:?}: {kiosk:?} {display:?}"
+            );
+            assert!(
+                apart(kiosk, display),
+                "{screen:?}: {kiosk:?} over {display:?}"
+            );
+            // Their own shapes, and big enough to be seen.
+            assert!(
+                kiosk.height > kiosk.width && kiosk.width >= KIOSK_NARROWEST.min(screen.2 * 2 / 5),
+                "{kiosk:?}"
+            );
+            assert!(
+                (display.width * 9).abs_diff(display.height * 16) <= 16 * 2,
+                "{display:?}"
+            );
+            assert!(
+                kiosk.height >= screen.3 / 2 && display.width >= screen.2 * 2 / 5,
+                "{screen:?}: {kiosk:?} {display:?}"
+            );
+        }
+        // The usual desktop: the kiosk nearly as tall as the screen.
+        let (kiosk, display) = side_by_side(0, 0, 1920, 1080);
+        assert!(
+            kiosk.height >= 900 && display.width >= 1100,
+            "{kiosk:?} {display:?}"
+        );
+    }
 }

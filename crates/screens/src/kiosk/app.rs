@@ -17,6 +17,7 @@ use slint::{
 use super::controller::{
     Effect, Kiosk, Lang, Loaded, Message, PrintState, PriorityChoice, Screen as KScreen,
 };
+use super::guide::Guide;
 use crate::ui::{
     Choice, KioskAdapter, KioskWindow, PrintStatus, ProcedureDetail, Said, SaidKind, Screen,
     ServiceTile, TicketCard,
@@ -34,7 +35,16 @@ pub struct KioskOptions {
     /// Where citizens' phones reach the service (for the QR code); default: the
     /// client's address.
     pub public_url: Option<String>,
+    /// The voice that reads a screen aloud when asked ("Nghe"); none: the button is
+    /// greyed.
+    pub voice: Option<KioskVoice>,
 }
+
+/// A voice pack with the guidance clips, and where it plays.
+pub type KioskVoice = (
+    motcua_hardware::audio::VoicePack,
+    Box<dyn motcua_hardware::audio::Playback>,
+);
 
 /// The kiosk on the UI thread: its controller and what it talks to.
 pub struct App {
@@ -51,6 +61,9 @@ pub struct App {
     _watcher: RefCell<Option<Watcher>>,
     /// Clock, screen timeouts and refreshes, once a second.
     ticker: slint::Timer,
+    voice: Option<(motcua_hardware::audio::VoicePack, Guide)>,
+    /// The screen being read aloud, while it is.
+    reading: std::cell::Cell<Option<KScreen>>,
 }
 
 /// Creates the kiosk window, connects it and starts its timers. Call on the UI thread;
@@ -64,9 +77,20 @@ pub fn start(
         .public_url
         .clone()
         .unwrap_or_else(|| opts.client.base().to_owned());
+    let on_ui = OnUi::reserve();
+    let voice = opts.voice.and_then(|(pack, playback)| {
+        let finished = move || on_ui.later(|app: &Rc<App>| app.done_reading());
+        match Guide::start(playback, finished) {
+            Ok(guide) => Some((pack, guide)),
+            Err(e) => {
+                tracing::warn!("kiosk: no voice: {e}");
+                None
+            }
+        }
+    });
     let app = Rc::new(App {
         ui: ui.as_weak(),
-        on_ui: OnUi::reserve(),
+        on_ui,
         kiosk: RefCell::new(Kiosk::new("")),
         client: opts.client,
         printer: opts.printer.clone(),
@@ -76,6 +100,8 @@ pub fn start(
         qr: RefCell::new(None),
         _watcher: RefCell::new(None),
         ticker: slint::Timer::default(),
+        voice,
+        reading: std::cell::Cell::new(None),
     });
     app.on_ui.attach(&app);
     connect(&ui, &app);
@@ -132,6 +158,22 @@ pub fn connect(ui: &KioskWindow, app: &Rc<App>) {
         k.back();
         Vec::new()
     }));
+    let weak = Rc::downgrade(app);
+    a.on_listen(move |on| {
+        if let Some(app) = weak.upgrade() {
+            app.kiosk.borrow_mut().touched();
+            app.listen(on);
+        }
+    });
+    let weak = Rc::downgrade(app);
+    a.on_set_large_text(move |on| {
+        if let Some(app) = weak.upgrade() {
+            app.act(|k| {
+                k.set_large_text(on);
+                Vec::new()
+            })
+        }
+    });
     let weak = Rc::downgrade(app);
     a.on_set_english(move |en| {
         if let Some(app) = weak.upgrade() {
@@ -347,6 +389,31 @@ impl App {
         img
     }
 
+    /// Reads the screen aloud, or stops reading it.
+    fn listen(&self, on: bool) {
+        let Some((pack, guide)) = &self.voice else {
+            return;
+        };
+        if on {
+            let (screen, clips) = {
+                let k = self.kiosk.borrow();
+                (k.screen, k.guide())
+            };
+            guide.say(pack.wav(&pack.render(&clips)));
+            self.reading.set(Some(screen));
+        } else {
+            guide.stop();
+            self.reading.set(None);
+        }
+        self.render();
+    }
+
+    /// The reading ended (by itself, or stopped).
+    fn done_reading(&self) {
+        self.reading.set(None);
+        self.render();
+    }
+
     fn render_clock(&self) {
         let Some(ui) = self.ui.upgrade() else { return };
         set_clock(&ui.global::<KioskAdapter>(), self.local_time());
@@ -356,6 +423,18 @@ impl App {
     fn render(&self) {
         let Some(ui) = self.ui.upgrade() else { return };
         let k = self.kiosk.borrow();
+        // A reading belongs to its screen: the next screen starts silent.
+        if let Some(screen) = self.reading.get()
+            && screen != k.screen
+        {
+            if let Some((_, guide)) = &self.voice {
+                guide.stop();
+            }
+            self.reading.set(None);
+        }
+        let a = ui.global::<KioskAdapter>();
+        a.set_can_speak(self.voice.is_some());
+        a.set_speaking(self.reading.get().is_some());
         let qr = k.issued.as_ref().map(|i| self.qr_image(&i.ticket));
         render(&ui, &k, self.local_time(), qr);
     }
@@ -370,6 +449,7 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
     // Switching the translation re-evaluates every string on screen: only on a change.
     let switched = a.get_english() != (lang == Lang::En);
     a.set_english(lang == Lang::En);
+    a.set_large_text(k.large_text);
     a.set_connected(k.connected);
     a.set_busy(k.busy);
     a.set_notice(said(lang, k.notice.as_ref()));

@@ -110,6 +110,8 @@ pub struct Issued {
 
 pub struct Kiosk {
     pub lang: Lang,
+    /// "Chữ to": large type and strong contrast, for this citizen only.
+    pub large_text: bool,
     pub screen: Screen,
     pub hall_name: String,
     pub services: Vec<ServiceView>,
@@ -169,6 +171,7 @@ impl Kiosk {
     pub fn new(hall_name: &str) -> Self {
         Kiosk {
             lang: Lang::Vi,
+            large_text: false,
             screen: Screen::Home,
             hall_name: hall_name.to_owned(),
             services: Vec::new(),
@@ -206,10 +209,22 @@ impl Kiosk {
         self.lang = lang;
     }
 
+    pub fn set_large_text(&mut self, on: bool) {
+        self.touched();
+        self.large_text = on;
+    }
+
+    /// The citizen is done (their ticket was shown, or they walked away): the next
+    /// one is met as everyone is, in Vietnamese and ordinary type.
+    fn next_citizen(&mut self) {
+        self.lang = Lang::Vi;
+        self.large_text = false;
+    }
+
     pub fn go_home(&mut self) {
         // The citizen who took the ticket is done: the next one is met in Vietnamese.
         if self.screen == Screen::Ticket {
-            self.lang = Lang::Vi;
+            self.next_citizen();
         }
         self.screen = Screen::Home;
         self.chosen = None;
@@ -250,6 +265,46 @@ impl Kiosk {
                 .filter(|c| c.services.contains(&ticket.service))
                 .map(|c| c.id)
                 .collect(),
+        }
+    }
+
+    /// What "Nghe" reads on the screen showing now, as voice clips: the screen's
+    /// question and what to touch; on the ticket screen the number, the counters that
+    /// will call it and whether to take the paper. (In Vietnamese whatever the screen's
+    /// language: the voice pack is Vietnamese.)
+    pub fn guide(&self) -> Vec<String> {
+        use crate::voice::*;
+        let one = |id: &str| vec![id.to_owned()];
+        match self.screen {
+            Screen::Home => one(GUIDE_HOME),
+            Screen::Priority => one(GUIDE_PRIORITY),
+            Screen::Lookup if self.id_for.is_some() => one(GUIDE_LOOKUP_ID),
+            Screen::Lookup => one(GUIDE_LOOKUP),
+            Screen::Procedures => one(GUIDE_PROCEDURES),
+            Screen::Ticket => {
+                let Some(issued) = &self.issued else {
+                    return one(GUIDE_HOME);
+                };
+                let mut clips = one(GUIDE_YOUR_NUMBER);
+                clips.extend(ticket_clips(&issued.ticket.ticket.number));
+                let counters = self.counters_for(&issued.ticket.ticket);
+                if !counters.is_empty() {
+                    clips.push(PAUSE.into());
+                    clips.push(GUIDE_WAIT_FOR.into());
+                    for (i, c) in counters.iter().enumerate() {
+                        if i > 0 {
+                            clips.push(GUIDE_AND.into());
+                        }
+                        clips.extend(number_clips(*c));
+                    }
+                }
+                clips.push(PAUSE.into());
+                clips.push(match issued.print {
+                    PrintState::Failed(_) => GUIDE_NO_PAPER.into(),
+                    _ => GUIDE_TAKE_PAPER.into(),
+                });
+                clips
+            }
         }
     }
 
@@ -611,7 +666,7 @@ impl Kiosk {
         if self.screen != Screen::Ticket && self.idle_ms >= IDLE_MS && !self.busy {
             // Nobody is there any more: home, in Vietnamese.
             self.go_home();
-            self.lang = Lang::Vi;
+            self.next_citizen();
         }
         if self.since_refresh_ms >= REFRESH_MS {
             self.since_refresh_ms = 0;

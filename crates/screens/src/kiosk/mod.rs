@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod controller;
+pub mod guide;
 
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +20,37 @@ pub fn run(
     let window =
         app::start(opts, runtime.handle().clone()).context("cannot open the kiosk window")?;
     crate::run_window(&runtime, window, fullscreen, "kiosk", stop)
+}
+
+/// The voice that reads screens aloud: the pack (the shipped one by default) played
+/// by `player`, or written as WAV files into `speak_to`. A kiosk runs without one,
+/// its "Nghe" greyed, when the pack lacks the guidance clips (one recorded before
+/// they existed) or the folder cannot be written: that is logged, not fatal.
+pub fn voice_output(
+    pack: Option<std::path::PathBuf>,
+    player: &str,
+    speak_to: Option<std::path::PathBuf>,
+) -> Option<app::KioskVoice> {
+    use motcua_hardware::audio::{CommandPlayer, Playback, WavDir};
+    let dir = pack.unwrap_or_else(crate::voice::default_pack_dir);
+    let pack = match crate::voice::load_guide_pack(&dir) {
+        Ok(pack) => pack,
+        Err(e) => {
+            tracing::warn!("kiosk: screens are not read aloud: {e}");
+            return None;
+        }
+    };
+    let playback: Box<dyn Playback> = match speak_to {
+        Some(dir) => match WavDir::new(&dir) {
+            Ok(w) => Box::new(w),
+            Err(e) => {
+                tracing::warn!("kiosk: screens are not read aloud: {}: {e}", dir.display());
+                return None;
+            }
+        },
+        None => Box::new(CommandPlayer::new(player)),
+    };
+    Some((pack, playback))
 }
 
 /// Opens the printer a spec names (`usb:…`, `tcp:…`, `sim:DIR`), for `paper_mm` paper.

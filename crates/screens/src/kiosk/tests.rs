@@ -490,3 +490,81 @@ fn a_ticket_says_which_counters_will_call_it() {
     t.target_counter = Some(3);
     assert_eq!(k.counters_for(&t), vec![3]);
 }
+
+#[test]
+fn nghe_reads_each_screen_and_the_ticket_with_where_to_go() {
+    use crate::voice::*;
+    let mut k = kiosk(true);
+    let counter = |id: u32| motcua_api::CounterView {
+        id,
+        name: format!("Quầy {id}"),
+        services: vec!["HT".into()],
+        open: true,
+        current: None,
+    };
+    k.counters = vec![counter(1), counter(12)];
+    assert_eq!(k.guide(), [GUIDE_HOME]);
+    k.choose_service("HT");
+    assert_eq!(k.guide(), [GUIDE_PRIORITY]);
+    let effects = k.choose_priority(None);
+    assert!(matches!(effects[..], [Effect::Issue { .. }]));
+    k.issued(Ok(ticket("A023")));
+    // "Số thứ tự của ông bà là a, không, hai, ba … tại quầy một và mười hai … nhận phiếu"
+    let said = k.guide();
+    assert_eq!(
+        said,
+        [
+            GUIDE_YOUR_NUMBER,
+            "letter_a",
+            "d0",
+            "d2",
+            "d3",
+            PAUSE,
+            GUIDE_WAIT_FOR,
+            "d1",
+            GUIDE_AND,
+            MUOI_TEN,
+            "d2",
+            PAUSE,
+            GUIDE_TAKE_PAPER
+        ]
+    );
+    k.printed(Err(Health::PaperOut));
+    assert_eq!(k.guide().last().unwrap(), GUIDE_NO_PAPER);
+    k.go_home();
+    k.open_lookup();
+    assert_eq!(k.guide(), [GUIDE_LOOKUP]);
+    k.go_home();
+    k.open_procedures();
+    assert_eq!(k.guide(), [GUIDE_PROCEDURES]);
+
+    // The shipped pack says every one of them.
+    let pack = load_guide_pack(&default_pack_dir()).unwrap();
+    let samples = pack.render(&said);
+    assert!(
+        samples.len() > pack.rate() as usize * 3,
+        "{} samples",
+        samples.len()
+    );
+}
+
+#[test]
+fn chu_to_is_for_one_citizen() {
+    let mut k = kiosk(false);
+    k.set_large_text(true);
+    k.choose_service("HT");
+    // Going back to choose another line is the same citizen.
+    k.go_home();
+    assert!(k.large_text);
+    k.choose_service("HT");
+    k.issued(Ok(ticket("A001")));
+    k.printed(Ok(Health::Ready));
+    k.tick(TICKET_SCREEN_MS);
+    assert_eq!(k.screen, Screen::Home);
+    assert!(!k.large_text, "the next citizen gets ordinary type");
+    // Walking away resets it too.
+    k.set_large_text(true);
+    k.open_lookup();
+    k.tick(IDLE_MS);
+    assert!(!k.large_text);
+}
