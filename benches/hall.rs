@@ -8,6 +8,9 @@
 //! 4. The real `motcua serve` binary on loopback with many displays following the
 //!    event stream: how long from a counter's call returning to each display's model
 //!    (the board it draws) having the call applied.
+//! 5. Tickets issued durably over HTTP by 1, 8 and 64 kiosks at once against the real
+//!    binary (commands stored in groups): throughput, latency, service CPU per ticket,
+//!    and a check that no number was given twice.
 //!
 //! Prints medians and percentiles; the machine is shared, so compare runs by ratio.
 
@@ -341,12 +344,90 @@ async fn fan_out(displays: usize, calls: usize) {
     readers.iter().for_each(|r| r.abort());
 }
 
+/// `clients` kiosks taking tickets as fast as the service answers, for `secs`.
+async fn issuing(clients: usize, secs: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = common::Service::start(dir.path(), &common::hall_config(&[]));
+    let url = svc.url("/api/v1/tickets");
+    let cpu_before = svc.cpu_time();
+    let started = Instant::now();
+    let until = started + Duration::from_secs(secs);
+    let mut kiosks = Vec::new();
+    for k in 0..clients {
+        let url = url.clone();
+        kiosks.push(tokio::spawn(async move {
+            let c = common::client();
+            let service = ["HT", "DD"][k % 2];
+            let mut got = Vec::new();
+            while Instant::now() < until {
+                let t = Instant::now();
+                let res = c
+                    .post(&url)
+                    .bearer_auth(common::KIOSK)
+                    .json(&json!({"service": service}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+                let ticket: serde_json::Value = res.json().await.unwrap();
+                got.push((
+                    t.elapsed().as_secs_f64() * 1e3,
+                    ticket["number"].as_str().unwrap().to_owned(),
+                ));
+            }
+            got
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut numbers = std::collections::HashSet::new();
+    for k in kiosks {
+        for (ms, number) in k.await.unwrap() {
+            latencies.push(ms);
+            assert!(
+                numbers.insert(number.clone()),
+                "number {number} issued twice"
+            );
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = svc.cpu_time() - cpu_before;
+    let n = latencies.len();
+    println!(
+        "issue, {clients:>2} clients: {:>6.0} tickets/s, service CPU {:.3} ms per ticket, no number twice (n = {n})",
+        n as f64 / elapsed,
+        cpu.as_secs_f64() * 1e3 / n as f64
+    );
+    report(
+        &format!("issue, {clients} clients: latency"),
+        "ms",
+        latencies,
+    );
+}
+
 fn main() {
-    // `cargo bench` passes `--bench`; any other argument filters nothing here.
-    engine();
-    storage();
-    statistics_and_dossiers();
+    // `cargo bench --bench hall -- issuing` runs only the parts named.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let part = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(fan_out(10, 200));
-    rt.block_on(fan_out(500, 100));
+    if part("engine") {
+        engine();
+    }
+    if part("storage") {
+        storage();
+    }
+    if part("statistics") {
+        statistics_and_dossiers();
+    }
+    if part("fan_out") {
+        rt.block_on(fan_out(10, 200));
+        rt.block_on(fan_out(500, 100));
+    }
+    if part("issuing") {
+        for clients in [1, 8, 64] {
+            rt.block_on(issuing(clients, 5));
+        }
+    }
 }

@@ -623,6 +623,130 @@ async fn a_crash_mid_issue_loses_no_acknowledged_ticket_and_reuses_no_number() {
     }
 }
 
+/// Group commit under fire: 60 kiosks issuing and 3 counters calling at once, so that
+/// commands are stored in batches, and the service killed while batches are in flight.
+/// Every acknowledged ticket and call is kept, no number or ticket is given twice, no
+/// ticket is called by two counters, and the event log has no gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_under_64_concurrent_commands_keeps_what_was_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hall.toml"), hall_config(&[])).unwrap();
+    let svc = Service::start_on(dir.path());
+    let mut clients = Vec::new();
+    for k in 0..64u32 {
+        let (issue, call) = (svc.url("/api/v1/tickets"), k % 21 == 0 && k < 63);
+        let counter = 1 + k / 21;
+        let call_url = svc.url(&format!("/api/v1/counters/{counter}/call"));
+        clients.push(tokio::spawn(async move {
+            let c = client();
+            let mut got: Vec<(u64, String, Option<u32>)> = Vec::new();
+            for _ in 0..10_000 {
+                let res = if call {
+                    c.post(&call_url)
+                        .bearer_auth(counter_token(counter))
+                        .send()
+                        .await
+                } else {
+                    let service = ["HT", "DD"][k as usize % 2];
+                    c.post(&issue)
+                        .bearer_auth(KIOSK)
+                        .json(&json!({"service": service}))
+                        .send()
+                        .await
+                };
+                // Until the service dies under us: a failed request is not acknowledged.
+                let Ok(res) = res else { break };
+                let status = res.status().as_u16();
+                let Ok(body) = res.bytes().await else { break };
+                match status {
+                    201 => {
+                        let t: Value = serde_json::from_slice(&body).unwrap();
+                        got.push((
+                            t["id"].as_u64().unwrap(),
+                            t["number"].as_str().unwrap().into(),
+                            None,
+                        ));
+                    }
+                    200 => {
+                        let r: Value = serde_json::from_slice(&body).unwrap();
+                        let t = &r["ticket"];
+                        got.push((
+                            t["id"].as_u64().unwrap(),
+                            t["number"].as_str().unwrap().into(),
+                            Some(counter),
+                        ));
+                    }
+                    204 => tokio::time::sleep(Duration::from_millis(5)).await,
+                    other => panic!("{other}: {}", String::from_utf8_lossy(&body)),
+                }
+            }
+            got
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    svc.crash();
+    let mut issued: BTreeMap<u64, String> = BTreeMap::new();
+    let mut called: BTreeMap<u64, u32> = BTreeMap::new();
+    for client in clients {
+        for (id, number, counter) in client.await.unwrap() {
+            match counter {
+                None => assert!(
+                    issued.insert(id, number).is_none(),
+                    "ticket {id} issued twice"
+                ),
+                Some(c) => {
+                    let before = called.insert(id, c);
+                    assert!(
+                        before.is_none(),
+                        "ticket {id} called by counters {before:?} and {c}"
+                    );
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{} tickets and {} calls acknowledged before kill -9",
+        issued.len(),
+        called.len()
+    );
+    assert!(
+        issued.len() > 64 && !called.is_empty(),
+        "too little happened before the crash"
+    );
+
+    let svc = Service::start_on(dir.path());
+    let c = client();
+    let mut numbers = HashSet::new();
+    for (id, number) in &issued {
+        let (status, t) = get(&c, &svc.url(&format!("/api/v1/tickets/{id}"))).await;
+        assert_eq!(status, 200, "acknowledged ticket {id} ({number}) was lost");
+        assert_eq!(t["number"].as_str().unwrap(), number);
+        assert!(
+            numbers.insert(number.clone()),
+            "number {number} given to two tickets"
+        );
+    }
+    for (id, counter) in &called {
+        let (_, t) = get(&c, &svc.url(&format!("/api/v1/tickets/{id}"))).await;
+        assert_eq!(
+            t["counter"].as_u64(),
+            Some(u64::from(*counter)),
+            "acknowledged call of {id} lost"
+        );
+    }
+    // The stored events, from the first: numbered without a gap up to the board's last.
+    let (_, board) = get(&c, &svc.url("/api/v1/board")).await;
+    let last = board["last_event_id"].as_u64().unwrap();
+    let mut log = SseReader::open(&c, &svc.url("/api/v1/events?after=0"), None).await;
+    for want in 1..=last {
+        assert_eq!(
+            log.next(SOON).await.id,
+            Some(want),
+            "the event log has a gap"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_admin_token_from_the_environment_is_an_admin() {
     let dir = tempfile::tempdir().unwrap();

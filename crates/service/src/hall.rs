@@ -1,8 +1,15 @@
 //! The hall: the queue engine, its store and the live event feed, together.
 //!
-//! Every command runs the same way: decide against the current queue, store the
-//! events (durable when `commit` returns), apply them, then publish them. Writers
-//! take turns; readers only take the queue's read lock, never waiting on the disk.
+//! Commands are committed in groups. A command joins the hall's pending list and
+//! waits for the writer's turn; whoever gets the turn runs every command pending at
+//! that moment, in order: each is decided against the queue as the ones before it
+//! left it and applied, then all their events are stored in one transaction with one
+//! fsync, and only then is each command answered and are the events published. If
+//! the store fails, the batch is taken back (`Queue::undo`) and every command in it
+//! fails with nothing changed. A command whose turn finds its work already done by
+//! another simply returns the answer. Readers take the queue's read lock; while a
+//! batch is decided and stored they wait for it (one fsync), so nobody ever sees a
+//! change that is not durable.
 
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -36,6 +43,24 @@ struct Applied {
     last_event: EventId,
 }
 
+/// What a command's caller gets once its batch is stored: its answer, made from the
+/// queue as the command left it, and its events; or why it failed.
+type Outcome<R> = Result<(R, Vec<Arc<StoredEvent>>), HallError>;
+
+/// Hands the stored events (or the batch's failure) to a command's caller.
+type Deliver = Box<dyn FnOnce(Result<Vec<Arc<StoredEvent>>, HallError>) + Send>;
+
+/// A command's decision: the queue as it left it and its changes, or the refusal.
+type Decided<'a> = Result<(&'a Queue, &'a [Change]), QueueError>;
+
+/// A command waiting for the writer's turn. `answer` runs on the queue as the
+/// command left it (or with the engine's refusal) and returns how to deliver.
+struct Job {
+    command: Command,
+    now: DateTime<Utc>,
+    answer: Box<dyn FnOnce(Decided<'_>) -> Deliver + Send>,
+}
+
 /// An event as live subscribers get it, with its JSON made once for all of them.
 #[derive(Clone, Debug)]
 pub struct LiveEvent {
@@ -48,6 +73,8 @@ pub struct Hall {
     store: Arc<dyn Store>,
     queue: RwLock<Applied>,
     writer: Mutex<()>,
+    /// Commands waiting for the writer's turn, in the order they came.
+    pending: Mutex<Vec<Job>>,
     live: broadcast::Sender<LiveEvent>,
     /// Signs the links printed on tickets (see `follow_key`).
     secret: [u8; 16],
@@ -68,6 +95,7 @@ impl Hall {
             store,
             queue: RwLock::new(Applied { queue, last_event }),
             writer: Mutex::new(()),
+            pending: Mutex::new(Vec::new()),
             live,
             secret,
             outbox: tokio::sync::Notify::new(),
@@ -136,72 +164,162 @@ impl Hall {
 
     /// Runs a command now. Blocks on the disk: call it off the async runtime.
     pub fn execute(&self, command: &Command) -> Result<Vec<Arc<StoredEvent>>, HallError> {
-        self.execute_then(command, Utc::now(), |_, events| events.to_vec())
+        self.execute_then(command.clone(), Utc::now(), |_, _| ())
+            .map(|((), events)| events)
     }
 
-    /// Runs a command at `now`, then `then` looks at the queue as the command left it
-    /// (before any other command runs) and at the stored events.
-    pub fn execute_then<R>(
+    /// Runs a command at `now` in the next group commit; `then` looks at the queue as
+    /// the command left it (before any command after it) and at its changes. Returns
+    /// `then`'s answer and the stored events once they are durable. Blocks on the
+    /// disk: call it off the async runtime.
+    pub fn execute_then<R: Send + 'static>(
         &self,
-        command: &Command,
+        command: Command,
         now: DateTime<Utc>,
-        then: impl FnOnce(&Queue, &[Arc<StoredEvent>]) -> R,
-    ) -> Result<R, HallError> {
-        let _turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        // Milliseconds are plenty for a queue and keep stored and sent times short.
-        let now = now.trunc_subsecs(3);
-        let changes = self.read(|q| q.decide(command, now))?;
-        let ids = if changes.is_empty() {
-            Vec::new()
-        } else {
-            self.store.commit(&changes)?
-        };
-        let (applied, events) = self.apply_and_publish(ids, changes);
-        Ok(then(&applied.queue, &events))
+        then: impl FnOnce(&Queue, &[Change]) -> R + Send + 'static,
+    ) -> Outcome<R> {
+        let slot: Arc<Mutex<Option<Outcome<R>>>> = Arc::new(Mutex::new(None));
+        let filled = slot.clone();
+        let answer = Box::new(move |decided: Decided<'_>| -> Deliver {
+            match decided {
+                Err(refused) => Box::new(move |_| {
+                    *lock(&filled) = Some(Err(refused.into()));
+                }),
+                Ok((queue, changes)) => {
+                    let r = then(queue, changes);
+                    Box::new(move |stored| {
+                        *lock(&filled) = Some(stored.map(|events| (r, events)));
+                    })
+                }
+            }
+        });
+        lock(&self.pending).push(Job {
+            command,
+            now,
+            answer,
+        });
+        let _turn = lock(&self.writer);
+        if let Some(done) = lock(&slot).take() {
+            // Another command's turn ran this one in its batch.
+            return done;
+        }
+        self.run_pending();
+        lock(&slot)
+            .take()
+            .unwrap_or_else(|| Err(HallError::Invalid("the command was not run".into())))
     }
 
-    /// Folds stored events into the queue and sends them to live subscribers. The
-    /// caller holds the writer's turn.
-    fn apply_and_publish(
+    /// Runs every pending command as one batch. The caller holds the writer's turn.
+    fn run_pending(&self) {
+        let jobs = std::mem::take(&mut *lock(&self.pending));
+        if jobs.is_empty() {
+            return;
+        }
+        let mut applied = self.queue.write().unwrap_or_else(|e| e.into_inner());
+        let mut undo = Vec::new();
+        let mut changes = Vec::new();
+        // Each command's delivery and how many of the batch's changes are its own.
+        let mut deliveries: Vec<(Deliver, usize)> = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            // Milliseconds are plenty for a queue and keep stored and sent times short.
+            let now = job.now.trunc_subsecs(3);
+            match applied.queue.decide(&job.command, now) {
+                Err(refused) => deliveries.push(((job.answer)(Err(refused)), 0)),
+                Ok(own) => {
+                    for c in &own {
+                        undo.push(applied.queue.apply_undoable(c));
+                    }
+                    let deliver = (job.answer)(Ok((&applied.queue, &own)));
+                    deliveries.push((deliver, own.len()));
+                    changes.extend(own);
+                }
+            }
+        }
+        let ids = if changes.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.store.commit(&changes)
+        };
+        let ids = match ids {
+            Ok(ids) => ids,
+            Err(e) => {
+                for u in undo.into_iter().rev() {
+                    applied.queue.undo(u);
+                }
+                drop(applied);
+                tracing::warn!(
+                    "a batch of {} commands was not stored: {e}",
+                    deliveries.len()
+                );
+                let said = e.to_string();
+                for (deliver, _) in deliveries {
+                    deliver(Err(HallError::Storage(StoreError::Unavailable(
+                        said.clone(),
+                    ))));
+                }
+                return;
+            }
+        };
+        let events = self.publish(&mut applied, ids, changes);
+        drop(applied);
+        let mut rest = events.as_slice();
+        for (deliver, n) in deliveries {
+            let (own, after) = rest.split_at(n.min(rest.len()));
+            rest = after;
+            deliver(Ok(own.to_vec()));
+        }
+        self.read(|q| {
+            for e in &events {
+                tracing::info!(event = e.id, "{}", describe(q, &e.change));
+            }
+        });
+    }
+
+    /// Marks stored events as applied (the queue already holds their changes) and
+    /// sends them to live subscribers, under the queue's write lock so that a reader's
+    /// `read_at` position and the stream agree.
+    fn publish(
         &self,
+        applied: &mut Applied,
         ids: Vec<EventId>,
         changes: Vec<Change>,
-    ) -> (
-        std::sync::RwLockWriteGuard<'_, Applied>,
-        Vec<Arc<StoredEvent>>,
-    ) {
+    ) -> Vec<Arc<StoredEvent>> {
         let events: Vec<Arc<StoredEvent>> = ids
             .into_iter()
             .zip(changes)
             .map(|(id, change)| Arc::new(StoredEvent { id, change }))
             .collect();
+        if let Some(last) = events.last() {
+            applied.last_event = last.id;
+        }
         // Each event's JSON is made once here, not once per display following; with
         // nobody following, not at all (one who subscribes after this reads the event
         // from the store, where it already is).
-        let followed = self.live.receiver_count() > 0;
-        let live: Vec<LiveEvent> = events
-            .iter()
-            .filter(|_| followed)
-            .map(|e| LiveEvent {
-                json: serde_json::to_string(&**e)
-                    .unwrap_or_else(|_| "{}".into())
-                    .into(),
-                event: e.clone(),
-            })
-            .collect();
+        if self.live.receiver_count() > 0 {
+            for e in &events {
+                let json = serde_json::to_string(&**e).unwrap_or_else(|_| "{}".into());
+                // A subscriber gone since is fine: nobody is watching.
+                let _ = self.live.send(LiveEvent {
+                    json: json.into(),
+                    event: e.clone(),
+                });
+            }
+        }
+        events
+    }
+
+    /// Folds stored events into the queue and sends them to live subscribers. The
+    /// caller holds the writer's turn.
+    fn apply_and_publish(&self, ids: Vec<EventId>, changes: Vec<Change>) {
         let mut applied = self.queue.write().unwrap_or_else(|e| e.into_inner());
+        for c in &changes {
+            applied.queue.apply(c);
+        }
+        let events = self.publish(&mut applied, ids, changes);
+        let queue = &applied.queue;
         for e in &events {
-            applied.queue.apply(&e.change);
-            applied.last_event = e.id;
+            tracing::info!(event = e.id, "{}", describe(queue, &e.change));
         }
-        for e in &events {
-            tracing::info!(event = e.id, "{}", describe(&applied.queue, &e.change));
-        }
-        for e in live {
-            // A subscriber gone since is fine: nobody is watching.
-            let _ = self.live.send(e);
-        }
-        (applied, events)
     }
 
     /// Registers or updates a dossier. Stores it, the public event (when what the
@@ -280,7 +398,7 @@ impl Hall {
             None => Vec::new(),
         };
         let ids = self.store.save_dossier(&dossier, &changes, &messages)?;
-        drop(self.apply_and_publish(ids, changes));
+        self.apply_and_publish(ids, changes);
         if !messages.is_empty() {
             self.outbox.notify_one();
         }
@@ -317,6 +435,11 @@ impl Hall {
     pub async fn outbox_wait(&self, timeout: std::time::Duration) {
         let _ = tokio::time::timeout(timeout, self.outbox.notified()).await;
     }
+}
+
+/// Locks a mutex; a panic elsewhere while it was held leaves data that is still whole.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Compares secrets without stopping at the first differing byte, so response times

@@ -305,6 +305,31 @@ pub struct Queue {
     results: BTreeMap<String, PublicDossier>,
 }
 
+/// What applying one change replaced (see `Queue::apply_undoable`).
+#[derive(Debug)]
+pub enum Undo {
+    Parts(Box<UndoParts>),
+    Whole(Box<Queue>),
+}
+
+/// The entries one change replaced (None inside: there was none).
+#[derive(Debug)]
+pub struct UndoParts {
+    ticket: Option<TicketBefore>,
+    next_id: TicketId,
+    counter: Option<(CounterId, Option<CounterState>)>,
+    device: Option<(String, Option<DeviceStatus>)>,
+    result: Option<(String, Option<PublicDossier>)>,
+}
+
+/// A ticket as it was, and its line's last number today.
+#[derive(Debug)]
+struct TicketBefore {
+    id: TicketId,
+    ticket: Option<Ticket>,
+    seq: Option<(String, Option<u32>)>,
+}
+
 /// What storage hands back to rebuild the queue after a start.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
@@ -469,6 +494,89 @@ impl Queue {
             self.seq.clear();
             self.tickets
                 .retain(|_, t| t.day >= day || t.status.is_open());
+        }
+    }
+
+    /// Applies a change and returns what it replaced, so that `undo` can put the queue
+    /// back as it was: the hall applies a batch of commands before storing them in one
+    /// transaction, and takes them back if the store fails.
+    pub fn apply_undoable(&mut self, change: &Change) -> Undo {
+        if change.kind == EventKind::DayStarted {
+            // Once a day, and it drops old tickets: the whole queue is kept.
+            let whole = Box::new(self.clone());
+            self.apply(change);
+            return Undo::Whole(whole);
+        }
+        let undo = Undo::Parts(Box::new(UndoParts {
+            ticket: change.ticket.as_ref().map(|t| TicketBefore {
+                id: t.id,
+                ticket: self.tickets.get(&t.id).cloned(),
+                seq: (t.day == self.day).then(|| {
+                    (
+                        t.issued_service.clone(),
+                        self.seq.get(&t.issued_service).copied(),
+                    )
+                }),
+            }),
+            next_id: self.next_id,
+            counter: change
+                .counter
+                .as_ref()
+                .map(|c| (c.id, self.counters.get(&c.id).cloned())),
+            device: change
+                .device
+                .as_ref()
+                .map(|d| (d.name.clone(), self.devices.get(&d.name).cloned())),
+            result: change
+                .dossier
+                .as_ref()
+                .map(|d| (d.code.clone(), self.results.get(&d.code).cloned())),
+        }));
+        self.apply(change);
+        undo
+    }
+
+    /// Takes back one applied change. Undo changes in the reverse order of applying.
+    pub fn undo(&mut self, undo: Undo) {
+        fn put_back<K: Ord, V>(map: &mut BTreeMap<K, V>, key: K, old: Option<V>) {
+            match old {
+                Some(v) => map.insert(key, v),
+                None => map.remove(&key),
+            };
+        }
+        match undo {
+            Undo::Whole(queue) => *self = *queue,
+            Undo::Parts(parts) => {
+                let UndoParts {
+                    ticket,
+                    next_id,
+                    counter,
+                    device,
+                    result,
+                } = *parts;
+                if let Some(TicketBefore { id, ticket, seq }) = ticket {
+                    put_back(&mut self.tickets, id, ticket);
+                    match seq {
+                        Some((service, Some(n))) => {
+                            self.seq.insert(service, n);
+                        }
+                        Some((service, None)) => {
+                            self.seq.remove(&service);
+                        }
+                        None => {}
+                    }
+                }
+                self.next_id = next_id;
+                if let Some((id, old)) = counter {
+                    put_back(&mut self.counters, id, old);
+                }
+                if let Some((name, old)) = device {
+                    put_back(&mut self.devices, name, old);
+                }
+                if let Some((code, old)) = result {
+                    put_back(&mut self.results, code, old);
+                }
+            }
         }
     }
 

@@ -134,3 +134,51 @@ proptest! {
         prop_assert_eq!(replayed.day(), q.day());
     }
 }
+
+/// Everything a queue holds, in an order that does not depend on hashing.
+fn state(q: &Queue) -> String {
+    let mut seq: Vec<_> = q.seq.iter().collect();
+    seq.sort();
+    format!(
+        "{:?} {:?} {:?} {} {:?} {:?} {:?}",
+        q.day, q.tickets, q.counters, q.next_id, seq, q.devices, q.results
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// The hall applies a batch of commands before storing them together, and takes the
+    /// batch back when the store fails: after the undo the queue is exactly as before,
+    /// and decides the next command as it would have.
+    #[test]
+    fn a_batch_taken_back_leaves_the_queue_as_it_was(
+        before in prop::collection::vec((pause(), command()), 0..60),
+        batch in prop::collection::vec((pause(), command()), 1..40),
+        next in command(),
+    ) {
+        let mut q = Queue::new(hall(), morning());
+        let mut now = morning();
+        for (minutes, cmd) in before {
+            now += Duration::minutes(minutes);
+            let _ = q.execute(&cmd, now);
+        }
+        let kept = state(&q);
+        let decided = format!("{:?}", q.decide(&next, now));
+        let mut undo = Vec::new();
+        let mut later = now;
+        for (minutes, cmd) in batch {
+            later += Duration::minutes(minutes);
+            if let Ok(changes) = q.decide(&cmd, later) {
+                for c in &changes {
+                    undo.push(q.apply_undoable(c));
+                }
+            }
+        }
+        for u in undo.into_iter().rev() {
+            q.undo(u);
+        }
+        prop_assert_eq!(state(&q), kept);
+        prop_assert_eq!(format!("{:?}", q.decide(&next, now)), decided);
+    }
+}

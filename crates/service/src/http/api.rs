@@ -108,8 +108,8 @@ pub async fn issue(
         },
         Some(code) => return_ticket(&state, req.service, &code).await?,
     };
-    let mut view = run(&state, command, |q, events| {
-        let id = events.last()?.change.ticket.as_ref()?.id;
+    let mut view = run(&state, command, |q, changes| {
+        let id = changes.last()?.ticket.as_ref()?.id;
         q.ticket(id).map(|t| TicketView::of(q, t))
     })
     .await?
@@ -223,16 +223,16 @@ async fn counter_command(
         },
         None => command,
     };
-    let result = run(&state, command, move |q, events| {
-        let finished = events
+    let result = run(&state, command, move |q, changes| {
+        let finished = changes
             .iter()
-            .find(|e| e.change.kind == EventKind::TicketFinished && is_call)
-            .and_then(|e| e.change.ticket.clone());
-        let touched = events
+            .find(|c| c.kind == EventKind::TicketFinished && is_call)
+            .and_then(|c| c.ticket.clone());
+        let touched = changes
             .iter()
             .rev()
-            .filter(|e| !(is_call && e.change.kind == EventKind::TicketFinished))
-            .find_map(|e| e.change.ticket.as_ref())
+            .filter(|c| !(is_call && c.kind == EventKind::TicketFinished))
+            .find_map(|c| c.ticket.as_ref())
             .and_then(|t| q.ticket(t.id).cloned().or_else(|| Some(t.clone())));
         CounterResult {
             ticket: touched.map(|t| TicketView::of(q, &t)),

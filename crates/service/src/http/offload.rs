@@ -1,15 +1,12 @@
 //! Store reads and hall commands wait on the disk, so handlers run them on tokio's
 //! blocking pool; a store that fails is a 503 with nothing changed, never a 500.
 
-use std::sync::Arc;
-
 use axum::http::StatusCode;
 use chrono::Utc;
 
 use super::AppState;
 use super::error::ApiError;
-use motcua_api::StoredEvent;
-use motcua_core::queue::{Command, Queue};
+use motcua_core::queue::{Change, Command, Queue};
 
 /// Reads the store off the async runtime; a store that fails is a 503, never a 500.
 pub async fn from_store<R: Send + 'static>(
@@ -29,15 +26,17 @@ pub async fn from_store<R: Send + 'static>(
         })
 }
 
-/// Runs a command off the async runtime (it waits on the disk).
+/// Runs a command off the async runtime (it waits on the disk); `then` makes the
+/// answer from the queue as the command left it and the command's changes.
 pub async fn run<R: Send + 'static>(
     state: &AppState,
     command: Command,
-    then: impl FnOnce(&Queue, &[Arc<StoredEvent>]) -> R + Send + 'static,
+    then: impl FnOnce(&Queue, &[Change]) -> R + Send + 'static,
 ) -> Result<R, ApiError> {
     let hall = state.hall.clone();
-    tokio::task::spawn_blocking(move || hall.execute_then(&command, Utc::now(), then))
+    tokio::task::spawn_blocking(move || hall.execute_then(command, Utc::now(), then))
         .await
         .map_err(|e| ApiError::internal(format!("command task failed: {e}")))?
+        .map(|(answer, _events)| answer)
         .map_err(ApiError::from)
 }

@@ -150,11 +150,9 @@ pub async fn rate(
 
 /// Runs a rating command and answers with the rated ticket.
 pub(super) async fn rated_view(state: &AppState, command: Command) -> Result<TicketView, ApiError> {
-    run(state, command, |q, events| {
-        let e = events
-            .iter()
-            .find(|e| e.change.kind == EventKind::TicketRated)?;
-        let t = e.change.ticket.as_ref()?;
+    run(state, command, |q, changes| {
+        let c = changes.iter().find(|c| c.kind == EventKind::TicketRated)?;
+        let t = c.ticket.as_ref()?;
         Some(TicketView::of(q, q.ticket(t.id).unwrap_or(t)))
     })
     .await?
