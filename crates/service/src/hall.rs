@@ -204,9 +204,12 @@ impl Hall {
             return done;
         }
         self.run_pending();
-        lock(&slot)
-            .take()
-            .unwrap_or_else(|| Err(HallError::Invalid("the command was not run".into())))
+        lock(&slot).take().unwrap_or_else(|| {
+            // Only if a batch broke off midway (a bug): not the client's doing.
+            Err(HallError::Storage(StoreError::Unavailable(
+                "the command was not run".into(),
+            )))
+        })
     }
 
     /// Runs every pending command as one batch. The caller holds the writer's turn.
