@@ -61,7 +61,7 @@ pub struct App {
     _watcher: RefCell<Option<Watcher>>,
     /// Clock, screen timeouts and refreshes, once a second.
     ticker: slint::Timer,
-    voice: Option<(motcua_hardware::audio::VoicePack, Guide)>,
+    voice: Option<Guide>,
     /// The screen being read aloud, while it is.
     reading: std::cell::Cell<Option<KScreen>>,
 }
@@ -80,8 +80,9 @@ pub fn start(
     let on_ui = OnUi::reserve();
     let voice = opts.voice.and_then(|(pack, playback)| {
         let finished = move || on_ui.later(|app: &Rc<App>| app.done_reading());
-        match Guide::start(playback, finished) {
-            Ok(guide) => Some((pack, guide)),
+        let sound = move |clips: &[String]| pack.wav(&pack.render(clips));
+        match Guide::start(sound, playback, finished) {
+            Ok(guide) => Some(guide),
             Err(e) => {
                 tracing::warn!("kiosk: no voice: {e}");
                 None
@@ -391,7 +392,7 @@ impl App {
 
     /// Reads the screen aloud, or stops reading it.
     fn listen(&self, on: bool) {
-        let Some((pack, guide)) = &self.voice else {
+        let Some(guide) = &self.voice else {
             return;
         };
         if on {
@@ -399,7 +400,7 @@ impl App {
                 let k = self.kiosk.borrow();
                 (k.screen, k.guide())
             };
-            guide.say(pack.wav(&pack.render(&clips)));
+            guide.say(clips);
             self.reading.set(Some(screen));
         } else {
             guide.stop();
@@ -427,7 +428,7 @@ impl App {
         if let Some(screen) = self.reading.get()
             && screen != k.screen
         {
-            if let Some((_, guide)) = &self.voice {
+            if let Some(guide) = &self.voice {
                 guide.stop();
             }
             self.reading.set(None);

@@ -1,5 +1,6 @@
 //! The kiosk's voice: reads a screen aloud when a citizen asks ("Nghe"), on a thread
-//! of its own so the screen never waits for the speaker. One reading at a time: a new
+//! of its own so the screen never waits for the speaker (nor for the sound to be
+//! put together from its clips). One reading at a time: a new
 //! one cuts off the last, and the kiosk stops it when the screen changes.
 
 use std::sync::mpsc;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use motcua_hardware::audio::Playback;
 
 enum Order {
-    Say(Vec<u8>),
+    Say(Vec<String>),
     Stop,
 }
 
@@ -18,9 +19,11 @@ pub struct Guide {
 }
 
 impl Guide {
-    /// Plays through `playback`; `finished` is called (on the guide's thread) each time
-    /// a reading ends, by itself or stopped.
+    /// Turns clips into sound with `sound` (the voice pack) and plays it through
+    /// `playback`; `finished` is called (on the guide's thread) each time a reading
+    /// ends, by itself or stopped.
     pub fn start(
+        sound: impl Fn(&[String]) -> Vec<u8> + Send + 'static,
         mut playback: Box<dyn Playback>,
         finished: impl Fn() + Send + 'static,
     ) -> std::io::Result<Guide> {
@@ -31,7 +34,7 @@ impl Guide {
                 let mut reading = false;
                 loop {
                     match inbox.recv_timeout(Duration::from_millis(100)) {
-                        Ok(Order::Say(wav)) => match playback.start(wav) {
+                        Ok(Order::Say(clips)) => match playback.start(sound(&clips)) {
                             Ok(()) => reading = true,
                             Err(e) => {
                                 tracing::warn!("kiosk: cannot read the screen aloud: {e}");
@@ -61,9 +64,9 @@ impl Guide {
         Ok(Guide { orders })
     }
 
-    /// Reads `wav` aloud, cutting off what was being read.
-    pub fn say(&self, wav: Vec<u8>) {
-        let _ = self.orders.send(Order::Say(wav));
+    /// Reads these clips aloud, cutting off what was being read.
+    pub fn say(&self, clips: Vec<String>) {
+        let _ = self.orders.send(Order::Say(clips));
     }
 
     pub fn stop(&self) {
@@ -119,9 +122,14 @@ mod tests {
         let fake = Fake::default();
         let ends = Arc::new(Mutex::new(0));
         let e = ends.clone();
-        let guide = Guide::start(Box::new(fake.clone()), move || *e.lock().unwrap() += 1).unwrap();
-        guide.say(vec![0; 3]);
-        guide.say(vec![0; 5]);
+        let sound = |clips: &[String]| vec![0; clips.len()];
+        let guide = Guide::start(sound, Box::new(fake.clone()), move || {
+            *e.lock().unwrap() += 1
+        })
+        .unwrap();
+        let clips = |n| vec![String::from("d1"); n];
+        guide.say(clips(3));
+        guide.say(clips(5));
         wait_for("the second reading", || fake.log.lock().unwrap().len() == 3);
         assert_eq!(*fake.log.lock().unwrap(), ["start 3", "cut", "start 5"]);
         // The screen changed: silence, and the window hears the reading ended.
@@ -129,7 +137,7 @@ mod tests {
         wait_for("the end told", || *ends.lock().unwrap() == 1);
         assert_eq!(fake.log.lock().unwrap().last().unwrap(), "stop");
         // A reading that runs to its end is told too; stopping afterwards tells nothing.
-        guide.say(vec![0; 7]);
+        guide.say(clips(7));
         wait_for("the third reading", || fake.log.lock().unwrap().len() == 5);
         *fake.busy.lock().unwrap() = false;
         wait_for("its end told", || *ends.lock().unwrap() == 2);
