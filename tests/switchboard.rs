@@ -271,7 +271,16 @@ async fn a_ready_result_reaches_the_display_the_phone_once_and_the_kiosk() {
             .unwrap()
             .contains("đang được xử lý")
     );
-    let link = staff_get(&c, &svc.url("/api/v1/upstream")).await;
+    // The poll's success is recorded once its whole page is applied, just after the
+    // dossier shows.
+    let link = eventually(10, "the poll's success is recorded", || {
+        let (c, url) = (c.clone(), svc.url("/api/v1/upstream"));
+        async move {
+            let link = staff_get(&c, &url).await;
+            link["last_success_at"].is_string().then_some(link)
+        }
+    })
+    .await;
     assert!(link["last_success_at"].is_string(), "{link}");
 
     // The province fails in each way it can: the hall keeps working from what it has
