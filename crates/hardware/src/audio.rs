@@ -367,8 +367,12 @@ mod tests {
 
     #[test]
     fn a_background_sound_can_be_cut_off_midway() {
-        // A "player" that reads the sound, then holds on as a long clip would.
-        let mut p = CommandPlayer::new("sh -c 'cat >/dev/null; sleep 30'");
+        // A "player" that reads the sound, then holds on as a long clip would. It is a
+        // script, as the command is split at spaces without regard to quotes.
+        let dir = tempfile::tempdir().unwrap();
+        let player = dir.path().join("player");
+        std::fs::write(&player, "cat >/dev/null\nsleep 30\n").unwrap();
+        let mut p = CommandPlayer::new(&format!("sh {}", player.display()));
         p.start(vec![0; 1 << 20]).unwrap();
         assert!(p.playing());
         let started = std::time::Instant::now();
