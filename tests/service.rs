@@ -327,6 +327,80 @@ async fn a_closed_line_and_a_full_day_are_refused_in_words_for_citizens() {
 }
 
 #[tokio::test]
+async fn a_kiosks_own_tickets_join_the_queue_in_their_turn_once_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Service::start(dir.path(), &hall_config(&[]));
+    let c = client();
+    let me = get_as(&c, &svc.url("/api/v1/me"), KIOSK).await;
+    assert_eq!(me["series"], "K1", "{me}");
+    let (_, online) = svc.take(&c, "HT").await;
+    assert_eq!(online["number"], "A001");
+    let offline = svc.url("/api/v1/tickets/offline");
+    let earlier = (Utc::now() - chrono::Duration::minutes(10)).to_rfc3339();
+    let body = json!({"service": "HT", "seq": 1, "issued_at": earlier});
+    let (status, first) = post(&c, &offline, KIOSK, Some(body.clone())).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["number"], "A-K1-001");
+    assert_eq!(
+        first["waiting_ahead"], 0,
+        "given out before A001: ahead of it"
+    );
+    // The answer was lost and the kiosk sends it again: the same ticket, nothing new.
+    let (status, again) = post(&c, &offline, KIOSK, Some(body.clone())).await;
+    assert_eq!((status, &again["id"]), (200, &first["id"]));
+    // Only a kiosk gives tickets out on its own, and only in its own series.
+    for token in [ADMIN.to_owned(), counter_token(1), DISPLAY.to_owned()] {
+        let (status, err) = post(&c, &offline, &token, Some(body.clone())).await;
+        assert_eq!(status, 403, "{token}: {err}");
+    }
+    let refused = [
+        (
+            json!({"service": "HT", "seq": 0, "issued_at": earlier}),
+            422,
+            "invalid_seq",
+        ),
+        (
+            json!({"service": "XX", "seq": 2, "issued_at": earlier}),
+            422,
+            "unknown_service",
+        ),
+        (
+            json!({"service": "HT", "seq": 2, "issued_at": "yesterday"}),
+            422,
+            "invalid_request",
+        ),
+        (
+            json!({"service": "HT", "seq": 2, "issued_at": (Utc::now() - chrono::Duration::days(2)).to_rfc3339()}),
+            409,
+            "offline_ticket_too_old",
+        ),
+    ];
+    for (body, status, code) in refused {
+        let (got, err) = post(&c, &offline, KIOSK, Some(body.clone())).await;
+        assert_eq!(
+            (got, err["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{body}: {err}"
+        );
+    }
+    // The line's own numbering goes on as if nothing happened.
+    assert_eq!(svc.take(&c, "HT").await.1["number"], "A002");
+    let call = svc.url("/api/v1/counters/1/call");
+    let mut called = Vec::new();
+    for _ in 0..3 {
+        let (_, r) = post(&c, &call, ADMIN, None).await;
+        called.push(r["ticket"]["number"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(called, ["A-K1-001", "A001", "A002"]);
+    // Once more after it was served: still the one ticket.
+    let (status, late) = post(&c, &offline, KIOSK, Some(body)).await;
+    assert_eq!((status, late["status"].as_str()), (200, Some("done")));
+    let tickets = svc.url("/api/v1/stats");
+    let stats = get_as(&c, &tickets, ADMIN).await;
+    assert_eq!(stats["hall"]["issued"], 3, "{stats}");
+}
+
+#[tokio::test]
 async fn counters_move_the_queue_priority_first() {
     let dir = tempfile::tempdir().unwrap();
     let svc = Service::start(dir.path(), &hall_config(&[]));

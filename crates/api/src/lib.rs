@@ -13,9 +13,10 @@ pub use lookup::DossierLookup;
 /// Every event is streamed and stored as this.
 pub use motcua_core::queue::StoredEvent;
 pub use requests::{
-    CounterAction, DeviceReport, IssueRequest, PRINTER_CONDITIONS, TransferRequest,
+    CounterAction, DeviceReport, IssueRequest, OfflineTicketRequest, PRINTER_CONDITIONS,
+    TransferRequest,
 };
 pub use views::{
-    Board, BoardLine, CounterResult, CounterView, DeviceView, HallView, Health, ServiceView,
+    Board, BoardLine, CounterResult, CounterView, DeviceView, HallView, Health, Me, ServiceView,
     TicketView, board, counter_view, counter_views, service_views,
 };

@@ -19,6 +19,24 @@ pub struct IssueRequest {
     pub priority: Option<String>,
 }
 
+/// A ticket a kiosk gave out on its own while it could not reach the service, sent
+/// when it can again. The kiosk is the token's; its series and `seq` make the number
+/// (`A-K1-007`), and sending the same `seq` again is answered with the same ticket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OfflineTicketRequest {
+    /// Service code, e.g. "HT".
+    pub service: String,
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// The kiosk's count of its own tickets that day, from 1.
+    pub seq: u32,
+    /// When the kiosk gave the ticket out; it is called in its turn from then.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// A counter's action, optionally guarded: `current` is the ticket the clerk saw at
 /// the desk (`null`: none). When it is given and the desk has another ticket by now,
 /// the answer is 409 `stale` and nothing is done — a double press acts once.

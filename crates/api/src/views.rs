@@ -256,3 +256,18 @@ pub fn board(q: &Queue, last_event_id: EventId) -> Board {
             .collect(),
     }
 }
+
+/// Who the presented token is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    /// `admin`, `kiosk`, `counter` or `display`.
+    pub role: String,
+    pub name: String,
+    /// For a counter token: its counter.
+    pub counter: Option<CounterId>,
+    /// For a kiosk token: the series its own tickets carry when it cannot reach the
+    /// service (`K1` numbers them `A-K1-001`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
+}

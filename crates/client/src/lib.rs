@@ -5,6 +5,7 @@
 //! and the core, never on the service or the store.
 
 pub mod follow;
+pub mod journal;
 
 use std::path::Path;
 use std::time::Duration;
@@ -140,16 +141,47 @@ impl HallClient {
         self.get(&format!("/api/v1/tickets/{id}")).await
     }
 
-    /// Takes a ticket. Needs a kiosk, counter or admin token.
+    /// Takes a ticket. Needs a kiosk, counter or admin token. A citizen is waiting:
+    /// no answer within `ISSUE_TIMEOUT` counts as the service being away.
     pub async fn issue(
         &self,
         service: &str,
         priority: Option<&str>,
     ) -> Result<TicketView, ClientError> {
         let body = serde_json::json!({ "service": service, "priority": priority });
-        Self::answer(self.post_json("/api/v1/tickets", Some(body)).send().await).await
+        let req = self.post_json("/api/v1/tickets", Some(body));
+        Self::answer(req.timeout(ISSUE_TIMEOUT).send().await).await
+    }
+
+    /// Places a ticket the kiosk gave out on its own. Safe to send again: the same
+    /// `seq` is answered with the same ticket.
+    pub async fn issue_offline(
+        &self,
+        ticket: &journal::OfflineTicket,
+    ) -> Result<TicketView, ClientError> {
+        let body = motcua_api::OfflineTicketRequest {
+            service: ticket.service.clone(),
+            priority: ticket.priority.clone(),
+            seq: ticket.seq,
+            issued_at: ticket.issued_at,
+        };
+        let body = serde_json::to_value(body).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+        let req = self.post_json("/api/v1/tickets/offline", Some(body));
+        Self::answer(req.send().await).await
+    }
+
+    /// Who this client's token is: for a kiosk, the series of its own tickets.
+    pub async fn me(&self) -> Result<motcua_api::Me, ClientError> {
+        let mut req = self.http.get(format!("{}/api/v1/me", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        Self::answer(req.send().await).await
     }
 }
+
+/// How long a kiosk waits for a ticket before it counts the service as away.
+pub const ISSUE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// When this program started, for the uptime a device reports.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();

@@ -127,6 +127,11 @@ pub struct Ticket {
     /// For a result-return ticket: the dossier whose result is collected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dossier: Option<String>,
+    /// For a ticket a kiosk issued while it could not reach the service: that kiosk's
+    /// series (`K1`). Its number (`A-K1-007`) and `seq` are the kiosk's own for the
+    /// day, not the line's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline: Option<String>,
 }
 
 /// How satisfied a citizen was, on the four-button pad's scale. Halls report the
@@ -226,6 +231,23 @@ pub struct DeviceStatus {
 /// Formats a ticket number: prefix and at least three digits (`A007`, `A1000`).
 pub fn ticket_number(prefix: &str, seq: u32) -> String {
     format!("{prefix}{seq:03}")
+}
+
+/// The number of a ticket a kiosk issued on its own: the line's prefix, the kiosk's
+/// series and the kiosk's count for the day (`A-K1-007`). No number the service gives
+/// has a dash, and no two kiosks share a series, so it is nobody else's.
+pub fn offline_number(prefix: &str, series: &str, seq: u32) -> String {
+    format!("{prefix}-{series}-{seq:03}")
+}
+
+/// Whether `series` can name a kiosk in numbers: 1–3 capital letters and digits,
+/// starting with a letter (`K1`, `B`, `KX2`).
+pub fn valid_series(series: &str) -> bool {
+    (1..=3).contains(&series.len())
+        && series.starts_with(|c: char| c.is_ascii_uppercase())
+        && series
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -229,6 +229,9 @@ pub struct Token {
     pub name: String,
     /// For counter tokens: the one counter it may act on.
     pub counter: Option<CounterId>,
+    /// For kiosk tokens: the series of the tickets the kiosk gives out on its own
+    /// when it cannot reach the service (`K1` → `A-K1-001`).
+    pub series: Option<String>,
 }
 
 // ---- the file format -------------------------------------------------------
@@ -260,6 +263,7 @@ struct FileToken {
     role: String,
     name: Option<String>,
     counter: Option<CounterId>,
+    series: Option<String>,
 }
 
 impl Config {
@@ -410,7 +414,34 @@ fn check_tokens(list: Vec<FileToken>, layout: &Layout) -> Result<Vec<Token>, Str
                 return Err(format!("{at}: only counter tokens take `counter`"));
             }
         }
+        let series = match (role, t.series) {
+            (Role::Kiosk, Some(s)) if motcua_core::domain::valid_series(&s) => Some(s),
+            (Role::Kiosk, Some(s)) => {
+                return Err(format!(
+                    "{at}.series {s:?}: use 1 to 3 capital letters and digits, starting with a letter (\"K1\")"
+                ));
+            }
+            // Kiosks not given one are K1, K2, … in the order they are listed.
+            (Role::Kiosk, None) => Some(format!(
+                "K{}",
+                tokens
+                    .iter()
+                    .filter(|t: &&Token| t.role == Role::Kiosk)
+                    .count()
+                    + 1
+            )),
+            (_, None) => None,
+            (_, Some(_)) => return Err(format!("{at}: only kiosk tokens take `series`")),
+        };
+        if let Some(s) = &series
+            && tokens.iter().any(|t: &Token| t.series.as_ref() == Some(s))
+        {
+            return Err(format!(
+                "{at}.series {s:?} is another kiosk's: each kiosk numbers its own tickets in a series of its own"
+            ));
+        }
         tokens.push(Token {
+            series,
             // Staff read this name on the counter page; the board shows a device's.
             name: t.name.unwrap_or_else(|| match (role, t.counter) {
                 (Role::Counter, Some(id)) => format!("Cán bộ quầy {id}"),
@@ -547,6 +578,41 @@ mod tests {
                 "{base}{svc}[[tokens]]\ntoken = \"abcdefgh\"\nrole = \"counter\"\n"
             ))
             .contains("needs `counter = N`")
+        );
+    }
+
+    #[test]
+    fn each_kiosk_has_a_series_of_its_own() {
+        let base = "[hall]\nname = \"X\"\n[[services]]\ncode = \"HT\"\nprefix = \"A\"\nname = { vi = \"Hộ tịch\" }\n";
+        let kiosk = |token: &str, series: Option<&str>| {
+            let series = series.map_or(String::new(), |s| format!("series = \"{s}\"\n"));
+            format!("[[tokens]]\ntoken = \"{token}\"\nrole = \"kiosk\"\n{series}")
+        };
+        let text = format!(
+            "{base}{}{}{}",
+            kiosk("kiosk-aaaa", None),
+            kiosk("kiosk-bbbb", Some("KX")),
+            kiosk("kiosk-cccc", None)
+        );
+        let c = Config::parse(&text, "test.toml").unwrap();
+        let series: Vec<_> = c.tokens.iter().map(|t| t.series.as_deref()).collect();
+        assert_eq!(series, [Some("K1"), Some("KX"), Some("K3")]);
+        assert!(
+            invalid(&format!("{base}{}", kiosk("kiosk-aaaa", Some("k-1")))).contains("capital")
+        );
+        assert!(
+            invalid(&format!(
+                "{base}{}{}",
+                kiosk("kiosk-aaaa", None),
+                kiosk("kiosk-bbbb", Some("K1"))
+            ))
+            .contains("another kiosk's")
+        );
+        assert!(
+            invalid(&format!(
+                "{base}[[tokens]]\ntoken = \"abcdefgh\"\nrole = \"admin\"\nseries = \"K1\"\n"
+            ))
+            .contains("only kiosk tokens")
         );
     }
 }

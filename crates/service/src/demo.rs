@@ -14,9 +14,17 @@ pub fn add_tokens(config: &mut Config) {
         role,
         name: token.into(),
         counter,
+        series: None,
     };
     config.tokens.push(token("demo-admin", Role::Admin, None));
-    config.tokens.push(token("demo-kiosk", Role::Kiosk, None));
+    // The demo kiosk's own series: the first `K1`, `K2`, … no listed kiosk has.
+    let series = (1..)
+        .map(|n| format!("K{n}"))
+        .find(|s| config.tokens.iter().all(|t| t.series.as_ref() != Some(s)));
+    config.tokens.push(Token {
+        series,
+        ..token("demo-kiosk", Role::Kiosk, None)
+    });
     let counters: Vec<u32> = config.layout.counters.iter().map(|c| c.id).collect();
     for id in counters {
         let name = format!("demo-counter-{id}");

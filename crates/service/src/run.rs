@@ -32,6 +32,7 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
             role: Role::Admin,
             name: "MOTCUA_ADMIN_TOKEN".into(),
             counter: None,
+            series: None,
         });
     }
     Ok(config)

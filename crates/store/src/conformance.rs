@@ -31,6 +31,7 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(@tests $new_hall;
             restart_restores_the_queue_and_numbering,
             a_reused_number_is_refused_by_the_database,
+            kiosks_count_their_own_tickets_beside_the_line,
             a_message_for_the_morning_is_not_due_before,
             withdrawn_consent_takes_the_phone_out_of_the_outbox_and_stops_unsent_messages,
             erasure_takes_name_and_phone_and_closes_unsent_messages,
@@ -124,6 +125,53 @@ pub fn a_reused_number_is_refused_by_the_database(open: Opener) {
         1,
         "a failed commit leaves no event"
     );
+}
+
+pub fn kiosks_count_their_own_tickets_beside_the_line(open: Opener) {
+    let now = chrono::Utc::now();
+    let mut q = Queue::new(hall(), now);
+    let offline = |series: &str| Command::IssueOffline {
+        service: "HT".into(),
+        priority: None,
+        series: series.into(),
+        seq: 1,
+        issued_at: now - Duration::minutes(5),
+    };
+    let online = Command::Issue {
+        service: "HT".into(),
+        priority: None,
+    };
+    let mut numbers = Vec::new();
+    {
+        let store = open();
+        for cmd in [online.clone(), offline("K1"), offline("K2"), offline("K1")] {
+            let changes = q.decide(&cmd, now).unwrap();
+            store.commit(&changes).unwrap();
+            for c in &changes {
+                q.apply(c);
+                numbers.push(c.ticket.as_ref().unwrap().number.clone());
+            }
+        }
+        // The same kiosk's count twice in one line and day is one ticket.
+        assert_eq!(numbers, ["A001", "A-K1-001", "A-K2-001"]);
+        let mut again = q.decide(&offline("K3"), now).unwrap();
+        let t = again[0].ticket.as_mut().unwrap();
+        t.offline = Some("K1".into());
+        assert!(
+            store.commit(&again).is_err(),
+            "the database refuses a kiosk's count twice"
+        );
+    }
+    let restored = Queue::restore(hall(), open().load().unwrap(), now);
+    let kept: Vec<_> = restored.tickets().map(|t| t.number.clone()).collect();
+    assert_eq!(kept, numbers);
+    assert_eq!(
+        restored.offline_ticket("K2", 1).map(|t| t.id),
+        Some(3),
+        "found again after a restart"
+    );
+    let next = restored.decide(&online, now).unwrap();
+    assert_eq!(next[0].ticket.as_ref().unwrap().number, "A002");
 }
 
 pub fn a_message_for_the_morning_is_not_due_before(open: Opener) {

@@ -108,6 +108,44 @@ CREATE INDEX outbox_dossier ON outbox (dossier);
 ALTER TABLE outbox ADD COLUMN fields TEXT;
 ALTER TABLE outbox ADD COLUMN channel TEXT;
 "#,
+    // A kiosk that lost the service numbers tickets in its own series (`A-K1-007`):
+    // a line's day may then hold the same count once per kiosk. SQLite cannot change
+    // a table's constraint in place, so the table is made again.
+    r#"
+CREATE TABLE tickets_new (
+    id             INTEGER PRIMARY KEY,
+    day            TEXT NOT NULL,
+    issued_service TEXT NOT NULL,
+    seq            INTEGER NOT NULL,
+    number         TEXT NOT NULL,
+    service        TEXT NOT NULL,
+    priority       TEXT,
+    status         TEXT NOT NULL,
+    issued_at      TEXT NOT NULL,
+    called_at      TEXT,
+    last_called_at TEXT,
+    started_at     TEXT,
+    finished_at    TEXT,
+    counter        INTEGER,
+    target_counter INTEGER,
+    recalls        INTEGER NOT NULL,
+    transfers      INTEGER NOT NULL,
+    rating         TEXT,
+    dossier        TEXT,
+    offline        TEXT NOT NULL DEFAULT '',
+    UNIQUE (day, issued_service, offline, seq)
+);
+INSERT INTO tickets_new (id, day, issued_service, seq, number, service, priority, status,
+    issued_at, called_at, last_called_at, started_at, finished_at, counter, target_counter,
+    recalls, transfers, rating, dossier)
+SELECT id, day, issued_service, seq, number, service, priority, status,
+    issued_at, called_at, last_called_at, started_at, finished_at, counter, target_counter,
+    recalls, transfers, rating, dossier FROM tickets;
+DROP TABLE tickets;
+ALTER TABLE tickets_new RENAME TO tickets;
+CREATE INDEX tickets_by_status ON tickets (status);
+CREATE INDEX tickets_by_day ON tickets (day);
+"#,
 ];
 
 pub struct SqliteStore {
@@ -277,7 +315,7 @@ fn lock(m: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
 
 const TICKET_COLUMNS: &str = "id, day, issued_service, seq, number, service, priority, status, \
      issued_at, called_at, last_called_at, started_at, finished_at, counter, target_counter, \
-     recalls, transfers, rating, dossier";
+     recalls, transfers, rating, dossier, offline";
 
 fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
     let status: String = r.get(7)?;
@@ -317,13 +355,14 @@ fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
             })?),
         },
         dossier: r.get(18)?,
+        offline: Some(r.get::<_, String>(19)?).filter(|s| !s.is_empty()),
     })
 }
 
 fn put_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
     conn.prepare_cached(&format!(
         "INSERT INTO tickets ({TICKET_COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) \
          ON CONFLICT (id) DO UPDATE SET service = excluded.service, priority = excluded.priority, \
          status = excluded.status, called_at = excluded.called_at, \
          last_called_at = excluded.last_called_at, started_at = excluded.started_at, \
@@ -353,6 +392,7 @@ fn put_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<()> {
             .as_ref()
             .map(|r| serde_json::to_string(r).expect("a rating encodes")),
         t.dossier,
+        t.offline.as_deref().unwrap_or(""),
     ])?;
     Ok(())
 }

@@ -39,6 +39,17 @@ pub enum Command {
         dossier: String,
         counter: Option<CounterId>,
     },
+    /// A ticket a kiosk issued on its own while it could not reach the service, now
+    /// placed in the queue by the time it was issued. Once only: the same kiosk's
+    /// series and count again change nothing.
+    IssueOffline {
+        service: String,
+        priority: Option<String>,
+        /// The kiosk's series (`K1`) and its count for the day.
+        series: String,
+        seq: u32,
+        issued_at: DateTime<Utc>,
+    },
     /// Finish the counter's current ticket, if any, and call the next one.
     Call {
         counter: CounterId,
@@ -280,6 +291,10 @@ pub enum QueueError {
     NothingToRate(CounterId),
     #[error("ticket {number} has been rated already")]
     AlreadyRated { number: String },
+    #[error(
+        "ticket {number} was issued on {day}, a day that is over; it cannot join today's queue"
+    )]
+    OfflineTooOld { number: String, day: NaiveDate },
     #[error("ticket {number} was served at counter {served_at:?}, not counter {counter}")]
     NotThisCounter {
         number: String,
@@ -581,7 +596,8 @@ impl Queue {
     }
 
     fn put_ticket(&mut self, t: Ticket) {
-        if t.day == self.day {
+        // A kiosk's own count is not the line's.
+        if t.day == self.day && t.offline.is_none() {
             let last = self.seq.entry(t.issued_service.clone()).or_default();
             *last = (*last).max(t.seq);
         }
@@ -645,6 +661,13 @@ impl Queue {
                 }
                 Ok(changes)
             }
+            Command::IssueOffline {
+                service,
+                priority,
+                series,
+                seq,
+                issued_at,
+            } => self.issue_offline(service, priority.as_deref(), series, *seq, *issued_at, now),
             Command::Call { counter } => self.call(*counter, now),
             Command::Recall { counter } => self.recall(*counter, now),
             Command::Start { counter } => self.start(*counter, now),
@@ -753,6 +776,68 @@ impl Queue {
             transfers: 0,
             rating: None,
             dossier: None,
+            offline: None,
+        };
+        Ok(vec![Change::ticket(EventKind::TicketIssued, now, ticket)])
+    }
+
+    /// Today's ticket that kiosk `series` issued as its `seq`-th while offline.
+    pub fn offline_ticket(&self, series: &str, seq: u32) -> Option<&Ticket> {
+        self.tickets
+            .values()
+            .find(|t| t.day == self.day && t.seq == seq && t.offline.as_deref() == Some(series))
+    }
+
+    /// A kiosk's own ticket joins the queue at the time it was issued, so it is called
+    /// in its turn. The line's hours and limit are not asked: the citizen already
+    /// holds the paper. A priority group the hall no longer has is dropped, not the
+    /// ticket.
+    fn issue_offline(
+        &self,
+        code: &str,
+        priority: Option<&str>,
+        series: &str,
+        seq: u32,
+        issued_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Change>, QueueError> {
+        if self.offline_ticket(series, seq).is_some() {
+            return Ok(Vec::new());
+        }
+        let service = self
+            .layout
+            .service(code)
+            .ok_or_else(|| QueueError::UnknownService(code.to_owned()))?;
+        let number = crate::domain::offline_number(&service.prefix, series, seq);
+        // A kiosk's clock ahead of the service's cannot put a ticket in the future.
+        let issued_at = issued_at.min(now);
+        let day = local_day(&self.layout, issued_at);
+        if day != self.day {
+            return Err(QueueError::OfflineTooOld { number, day });
+        }
+        let ticket = Ticket {
+            id: self.next_id,
+            number,
+            service: code.to_owned(),
+            issued_service: code.to_owned(),
+            day,
+            seq,
+            priority: priority
+                .filter(|p| self.layout.priority_group(p).is_some())
+                .map(str::to_owned),
+            status: TicketStatus::Waiting,
+            issued_at,
+            called_at: None,
+            last_called_at: None,
+            started_at: None,
+            finished_at: None,
+            counter: None,
+            target_counter: None,
+            recalls: 0,
+            transfers: 0,
+            rating: None,
+            dossier: None,
+            offline: Some(series.to_owned()),
         };
         Ok(vec![Change::ticket(EventKind::TicketIssued, now, ticket)])
     }

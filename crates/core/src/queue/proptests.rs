@@ -15,6 +15,13 @@ fn command() -> impl Strategy<Value = Command> {
     prop_oneof![
         4 => (service.clone(), prop::option::weighted(0.3, Just("elderly".to_string())))
             .prop_map(|(service, priority)| Command::Issue { service, priority }),
+        // A kiosk's own ticket, sent some minutes after it was given out (the minutes
+        // ride in `issued_at` as time since the epoch, made absolute when it runs).
+        2 => (service.clone(), prop::sample::select(vec!["K1", "K2"]), 1u32..6, 0i64..180)
+            .prop_map(|(service, series, seq, ago)| Command::IssueOffline {
+                service, priority: None, series: series.into(), seq,
+                issued_at: DateTime::UNIX_EPOCH + Duration::minutes(ago),
+            }),
         3 => counter.clone().prop_map(|counter| Command::Call { counter }),
         1 => counter.clone().prop_map(|counter| Command::Recall { counter }),
         1 => counter.clone().prop_map(|counter| Command::Start { counter }),
@@ -28,6 +35,14 @@ fn command() -> impl Strategy<Value = Command> {
         2 => (prop::option::of(1u64..40), prop::option::of(counter.clone()), prop::sample::select(Satisfaction::ALL.to_vec()))
             .prop_map(|(ticket, counter, level)| Command::Rate { ticket, counter, level, reason: None, source: RatingSource::Pad }),
     ]
+}
+
+/// A generated command as sent at `now`: a kiosk's ticket given out its minutes ago.
+fn at(mut cmd: Command, now: DateTime<Utc>) -> Command {
+    if let Command::IssueOffline { issued_at, .. } = &mut cmd {
+        *issued_at = now - (*issued_at - DateTime::UNIX_EPOCH);
+    }
+    cmd
 }
 
 /// Minutes to let pass before a command: mostly short, sometimes across a session
@@ -63,6 +78,7 @@ proptest! {
 
         for (minutes, cmd) in steps {
             now += Duration::minutes(minutes);
+            let cmd = at(cmd, now);
             let before = q.clone();
             let called_counter = match &cmd { Command::Call { counter } => Some(*counter), _ => None };
             let Ok(changes) = q.execute(&cmd, now) else {
@@ -161,15 +177,16 @@ proptest! {
         let mut now = morning();
         for (minutes, cmd) in before {
             now += Duration::minutes(minutes);
-            let _ = q.execute(&cmd, now);
+            let _ = q.execute(&at(cmd, now), now);
         }
         let kept = state(&q);
+        let next = at(next, now);
         let decided = format!("{:?}", q.decide(&next, now));
         let mut undo = Vec::new();
         let mut later = now;
         for (minutes, cmd) in batch {
             later += Duration::minutes(minutes);
-            if let Ok(changes) = q.decide(&cmd, later) {
+            if let Ok(changes) = q.decide(&at(cmd, later), later) {
                 for c in &changes {
                     undo.push(q.apply_undoable(c));
                 }

@@ -50,6 +50,7 @@ fn ticket(number: &str) -> TicketView {
             transfers: 0,
             rating: None,
             dossier: None,
+            offline: None,
         },
         waiting_ahead: Some(3),
         estimated_wait_s: Some(450),

@@ -13,8 +13,9 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiJson, ApiPath, ErrorBody, OptionalJson};
 use super::offload::{from_store, run};
 use motcua_api::{
-    Board, CounterAction, CounterResult, CounterView, HallView, Health, IssueRequest, ServiceView,
-    TicketView, TransferRequest, board, counter_view, counter_views, service_views,
+    Board, CounterAction, CounterResult, CounterView, HallView, Health, IssueRequest,
+    OfflineTicketRequest, ServiceView, TicketView, TransferRequest, board, counter_view,
+    counter_views, service_views,
 };
 use motcua_core::catalogue::Procedure;
 use motcua_core::domain::{CounterId, TicketId};
@@ -123,6 +124,68 @@ pub async fn issue(
         Json(view),
     )
         .into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/offline", tag = "tickets", request_body = OfflineTicketRequest,
+    description = "A kiosk that could not reach the service gave this ticket out on its own, numbered in its series (`A-K1-007`); now it joins the queue, called in its turn from the time it was given out. Sending the same `seq` again (an answer lost, a kiosk restarted mid-way) changes nothing and answers the same ticket.",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The ticket, placed in the queue and stored before this answer", body = TicketView),
+        (status = 200, description = "The kiosk sent this ticket before: it is in the queue already", body = TicketView),
+        (status = 409, description = "`offline_ticket_too_old`: given out on a day that is over", body = ErrorBody),
+        (status = 422, description = "Unknown service, or `seq` 0", body = ErrorBody),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "The token is not a kiosk's", body = ErrorBody),
+        (status = 503, description = "Storage failed; the ticket is not placed yet", body = ErrorBody)))]
+pub async fn issue_offline(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<OfflineTicketRequest>,
+) -> Result<Response, ApiError> {
+    let Some(series) = caller.series else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "{} is not a kiosk: only a kiosk gives tickets out on its own",
+                caller.name
+            ),
+        ));
+    };
+    if req.seq == 0 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_seq",
+            "`seq` counts a kiosk's own tickets from 1",
+        ));
+    }
+    let (seq, known) = (req.seq, series.clone());
+    let command = Command::IssueOffline {
+        service: req.service,
+        priority: req.priority,
+        series,
+        seq: req.seq,
+        issued_at: req.issued_at,
+    };
+    let (view, new) = run(&state, command, move |q, changes| {
+        let t = q.offline_ticket(&known, seq)?;
+        Some((TicketView::of(q, t), !changes.is_empty()))
+    })
+    .await?
+    .ok_or_else(|| ApiError::internal("the kiosk's ticket was not stored"))?;
+    let status = if new {
+        tracing::info!(
+            "ticket {} that {} gave out on its own joined the queue",
+            view.ticket.number,
+            caller.name
+        );
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let location = format!("/api/v1/tickets/{}", view.ticket.id);
+    Ok((status, [(header::LOCATION, location)], Json(view)).into_response())
 }
 
 /// The command for a result-return ticket, once the dossier is found ready.

@@ -16,6 +16,8 @@ pub struct Caller {
     pub role: Role,
     pub name: String,
     pub counter: Option<CounterId>,
+    /// For a kiosk: the series of the tickets it gives out on its own.
+    pub series: Option<String>,
 }
 
 impl Caller {
@@ -85,6 +87,7 @@ impl FromRequestParts<AppState> for Caller {
             role: token.role,
             name: token.name.clone(),
             counter: token.counter,
+            series: token.series.clone(),
         })
     }
 }

@@ -157,6 +157,9 @@ impl From<QueueError> for ApiError {
                     "Ông/bà đã đánh giá lượt phục vụ này. Xin cảm ơn!".into(),
                     "You have already rated this service. Thank you!".into(),
                 ),
+            QueueError::OfflineTooOld { .. } => {
+                ApiError::new(S::CONFLICT, "offline_ticket_too_old", message)
+            }
             QueueError::NotThisCounter { .. } => {
                 ApiError::new(S::CONFLICT, "not_this_counter", message)
             }

@@ -54,7 +54,7 @@ pub struct AppState {
     info(title = "motcua hall service", description = "Queue tickets, counters, the waiting-room board and live events of a one-stop public service hall (bộ phận một cửa). Writes need `Authorization: Bearer TOKEN`; reads are open. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     paths(
         api::healthz, api::hall, api::services, api::counters, api::get_board, api::procedures,
-        api::issue, api::ticket,
+        api::issue, api::issue_offline, api::ticket,
         api::call, api::recall, api::start, api::finish, api::no_show, api::transfer, api::open, api::close,
         devices::report, devices::list,
         staff::me, staff::counter_queue, staff::rate, staff::stats,
@@ -95,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/board", get(api::get_board))
         .route("/api/v1/events", get(events::events))
         .route("/api/v1/tickets", post(api::issue))
+        .route("/api/v1/tickets/offline", post(api::issue_offline))
         .route("/api/v1/tickets/{id}", get(api::ticket))
         .route("/api/v1/counters/{id}/call", post(api::call))
         .route("/api/v1/counters/{id}/recall", post(api::recall))

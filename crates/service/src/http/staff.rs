@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
@@ -14,7 +14,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use super::offload::{from_store, run};
 use crate::config::Role;
-use motcua_api::TicketView;
+use motcua_api::{Me, TicketView};
 use motcua_core::domain::{CounterId, RatingSource, Satisfaction, TicketId, TicketStatus};
 use motcua_core::queue::{Command, EventKind, call_order, local_day};
 use motcua_core::stats::{Stats, compute, to_csv};
@@ -23,16 +23,6 @@ use motcua_core::stats::{Stats, compute, to_csv};
 const MAX_STATS_DAYS: i64 = 366;
 /// The longest reason a rating may carry.
 pub const MAX_REASON_CHARS: usize = 120;
-
-/// Who the presented token is.
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct Me {
-    /// `admin`, `kiosk`, `counter` or `display`.
-    pub role: String,
-    pub name: String,
-    /// For a counter token: its counter.
-    pub counter: Option<CounterId>,
-}
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "staff",
     description = "Who the bearer token belongs to: the counter page signs in with it.",
@@ -50,6 +40,7 @@ pub async fn me(caller: Caller) -> Json<Me> {
         role: role.into(),
         name: caller.name,
         counter: caller.counter,
+        series: caller.series,
     })
 }
 
