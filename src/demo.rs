@@ -55,6 +55,7 @@ pub fn run(
             let speak_to = (!has_aplay()).then(|| data.join("kiosk-voice"));
             kiosk::voice_output(None, "aplay -q -", speak_to)
         },
+        state_dir: Some(data.join("kiosk")),
     };
     let kiosk = kiosk::app::start(opts, runtime.handle().clone()).and_then(|window| {
         slint::ComponentHandle::show(&window)?;

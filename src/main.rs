@@ -145,6 +145,11 @@ enum Cmd {
         /// Fill the screen (always so on a Pi without a desktop).
         #[arg(long)]
         fullscreen: bool,
+        /// Where the kiosk keeps the tickets it gives out while the hall service is
+        /// away, and the hall as last told [default: $STATE_DIRECTORY (systemd's
+        /// StateDirectory), else ./motcua-kiosk].
+        #[arg(long, env = "MOTCUA_KIOSK_STATE")]
+        state: Option<std::path::PathBuf>,
     },
     /// The waiting-room display: the board on a TV, calls announced by voice.
     #[cfg(feature = "display")]
@@ -344,8 +349,12 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
             public_url,
             voice,
             fullscreen,
+            state,
         } => {
             use motcua_screens::kiosk;
+            let state = state
+                .or_else(|| std::env::var_os("STATE_DIRECTORY").map(Into::into))
+                .unwrap_or_else(|| "motcua-kiosk".into());
             let opts = kiosk::app::KioskOptions {
                 client: hall(&server, token, &ca, "kiosk")?,
                 printer: kiosk::open_printer(&printer, paper)?,
@@ -353,6 +362,7 @@ fn dispatch(command: Option<Cmd>) -> Result<()> {
                 voice: (!voice.mute)
                     .then(|| kiosk::voice_output(voice.voice, &voice.player, voice.speak_to))
                     .flatten(),
+                state_dir: Some(state),
             };
             kiosk::run(opts, fullscreen, stop_signal())
         }

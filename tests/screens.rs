@@ -202,6 +202,31 @@ fn every_screen_renders_at_every_size() {
             no_paper.printer = Health::PaperOut;
             shots.push(("ticket-no-paper", no_paper));
 
+            // The hall service away: the kiosk says it still gives tickets, and gives
+            // one of its own, marked so, without a QR code.
+            let mut away = morning().0;
+            away.lang = lang;
+            away.series = Some("K1".into());
+            away.loaded(Err(motcua_client::ClientError::Unreachable(
+                "refused".into(),
+            )));
+            shots.push(("home-offline", away));
+            let mut offline = morning().0;
+            offline.lang = lang;
+            offline.screen = Screen::Ticket;
+            let mut own = ticket.clone();
+            own.ticket.number = "A-K1-007".into();
+            own.ticket.offline = Some("K1".into());
+            own.waiting_ahead = None;
+            own.estimated_wait_s = None;
+            offline.issued = Some(Issued {
+                ticket: own,
+                service_name: Localized::new("Hộ tịch", "Civil status"),
+                print: PrintState::Printed,
+                shown_ms: 0,
+            });
+            shots.push(("ticket-offline", offline));
+
             let mut lookup = morning().0;
             lookup.lang = lang;
             lookup.key("000.00.12.H27-261124-0042\n");
@@ -304,6 +329,17 @@ fn every_screen_renders_at_every_size() {
                         says(&["Máy in sắp hết giấy – xin báo cán bộ"])
                     }
                     ("home-printer-low", Lang::En) => says(&["Printer: paper low"]),
+                    ("home-offline", Lang::Vi) => {
+                        says(&["mất kết nối, nhưng ông/bà vẫn lấy số được"])
+                    }
+                    ("home-offline", Lang::En) => {
+                        says(&["offline, but you can still take a ticket"])
+                    }
+                    ("ticket-offline", Lang::Vi) => {
+                        says(&["A-K1-007"]);
+                        says(&["được cấp khi hệ thống mất kết nối"]);
+                    }
+                    ("ticket-offline", Lang::En) => says(&["given while the system was offline"]),
                     ("ticket", Lang::Vi) => {
                         says(&[if size == "pi7" {
                             "3 người chờ trước · khoảng"

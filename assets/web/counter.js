@@ -737,9 +737,11 @@ async function loadDevices() {
     };
     cell(d.name);
     cell(DEVICE_ROLE[d.role] || d.role || "—");
-    cell(d.online ? "Đang hoạt động"
-      : "Mất liên lạc" + (d.last_seen ? " từ " + timeVi(d.last_seen) : " (chưa báo lần nào)"),
-      d.online ? "" : "late");
+    const waiting = d.journal_waiting
+      ? " · " + d.journal_waiting + " vé cấp khi mất kết nối chưa vào hàng đợi" : "";
+    cell((d.online ? "Đang hoạt động"
+      : "Mất liên lạc" + (d.last_seen ? " từ " + timeVi(d.last_seen) : " (chưa báo lần nào)")) + waiting,
+      d.online && !waiting ? "" : "late");
     const printer = d.printer ? PRINTER[d.printer] || d.printer : "—";
     cell(printer, d.printer && d.printer !== "ready" ? "late" : "");
     cell((d.version || "—") + (d.version_differs ? " (khác máy chủ)" : ""), d.version_differs ? "late" : "");

@@ -350,6 +350,7 @@ pub fn start_kiosk_with_voice(
             printer: Arc::new(Mutex::new(EscPosPrinter::open(&spec, 576).unwrap())),
             public_url: None,
             voice,
+            state_dir: Some(svc.dir.join("kiosk-state")),
         },
         rt.handle().clone(),
     )

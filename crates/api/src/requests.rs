@@ -96,6 +96,10 @@ pub struct DeviceReport {
     /// The last thing that went wrong on the device, in words, if anything did.
     #[serde(default)]
     pub last_error: Option<String>,
+    /// A kiosk: tickets it gave out on its own while the service was away and has
+    /// not yet placed in the queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_waiting: Option<u32>,
 }
 
 /// The printer conditions a device may report.

@@ -52,6 +52,9 @@ pub struct ServiceView {
     pub open: bool,
     /// Ticket windows, local time ("07:30–11:30"); empty means all hours.
     pub sessions: Vec<String>,
+    /// The days the sessions hold (`mon` … `sun`); empty means every day.
+    #[serde(default)]
+    pub days: Vec<String>,
     /// Opening hours as a citizen reads them.
     pub hours: Localized,
     pub daily_limit: Option<u32>,
@@ -59,6 +62,32 @@ pub struct ServiceView {
     pub load: ServiceLoad,
     /// Likely wait in seconds for a ticket taken now; null when no counter for it is open.
     pub estimated_wait_s: Option<u64>,
+}
+
+impl ServiceView {
+    /// Whether the line gives tickets at `local` (the hall's local time) by its
+    /// sessions and days: what a kiosk that cannot ask the service goes by. A session
+    /// it cannot read counts as open, so a citizen is not turned away by a typo.
+    pub fn open_at(&self, local: chrono::NaiveDateTime) -> bool {
+        use chrono::{Datelike, NaiveTime};
+        if self.sessions.is_empty() {
+            return true;
+        }
+        let today = local.weekday().to_string().to_lowercase();
+        if !self.days.is_empty() && !self.days.contains(&today) {
+            return false;
+        }
+        let time = local.time();
+        self.sessions.iter().any(|s| {
+            let mut ends = s
+                .split(['–', '-'])
+                .map(|t| NaiveTime::parse_from_str(t.trim(), "%H:%M"));
+            match (ends.next(), ends.next()) {
+                (Some(Ok(from)), Some(Ok(to))) => from <= time && time < to,
+                _ => true,
+            }
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,6 +191,9 @@ pub struct DeviceView {
     pub printer: Option<String>,
     pub uptime_seconds: Option<u64>,
     pub last_error: Option<String>,
+    /// A kiosk's tickets given out while the service was away, not yet in the queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_waiting: Option<u32>,
     /// None: not heard from since the service started.
     pub last_seen: Option<DateTime<Utc>>,
     /// Heard from within the last three report intervals (3 minutes).
@@ -192,6 +224,12 @@ pub fn service_views(q: &Queue, now: DateTime<Utc>) -> Vec<ServiceView> {
                     .sessions
                     .iter()
                     .map(|(a, b)| format!("{}–{}", a.format("%H:%M"), b.format("%H:%M")))
+                    .collect(),
+                days: s
+                    .hours
+                    .days
+                    .iter()
+                    .map(|d| d.to_string().to_lowercase())
                     .collect(),
                 hours: Localized {
                     vi: s.hours.describe_in(true),
@@ -270,4 +308,43 @@ pub struct Me {
     /// service (`K1` numbers them `A-K1-001`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kiosk_on_its_own_knows_when_a_line_gives_tickets() {
+        let mut line = ServiceView {
+            code: "DD".into(),
+            prefix: "D".into(),
+            name: Localized::new("Đất đai", "Land"),
+            open: false,
+            sessions: vec!["07:30–11:30".into(), "13:30–17:00".into()],
+            days: vec!["mon".into(), "fri".into()],
+            hours: Localized::new("", ""),
+            daily_limit: None,
+            load: ServiceLoad::default(),
+            estimated_wait_s: None,
+        };
+        // Wednesday 2 December 2026 and Friday the 4th.
+        let at = |d: u32, hm: &str| {
+            chrono::NaiveDate::from_ymd_opt(2026, 12, d)
+                .unwrap()
+                .and_time(chrono::NaiveTime::parse_from_str(hm, "%H:%M").unwrap())
+        };
+        assert!(!line.open_at(at(2, "08:00")), "not on a Wednesday");
+        assert!(line.open_at(at(4, "08:00")));
+        assert!(!line.open_at(at(4, "12:00")), "the lunch break");
+        assert!(line.open_at(at(4, "13:30")));
+        assert!(!line.open_at(at(4, "17:00")));
+        line.days.clear();
+        assert!(line.open_at(at(2, "08:00")), "no days: every day");
+        line.sessions = vec!["sáng".into()];
+        assert!(
+            line.open_at(at(2, "20:00")),
+            "an unreadable session turns nobody away"
+        );
+    }
 }

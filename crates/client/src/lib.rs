@@ -207,6 +207,7 @@ pub fn device_report(
                 .as_secs(),
         ),
         last_error,
+        journal_waiting: None,
     }
 }
 

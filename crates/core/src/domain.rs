@@ -134,6 +134,41 @@ pub struct Ticket {
     pub offline: Option<String>,
 }
 
+impl Ticket {
+    /// A ticket just given out: waiting in `service`'s line, called by none yet.
+    pub fn waiting(
+        id: TicketId,
+        number: String,
+        service: &str,
+        day: NaiveDate,
+        seq: u32,
+        issued_at: DateTime<Utc>,
+    ) -> Ticket {
+        Ticket {
+            id,
+            number,
+            service: service.to_owned(),
+            issued_service: service.to_owned(),
+            day,
+            seq,
+            priority: None,
+            status: TicketStatus::Waiting,
+            issued_at,
+            called_at: None,
+            last_called_at: None,
+            started_at: None,
+            finished_at: None,
+            counter: None,
+            target_counter: None,
+            recalls: 0,
+            transfers: 0,
+            rating: None,
+            dossier: None,
+            offline: None,
+        }
+    }
+}
+
 /// How satisfied a citizen was, on the four-button pad's scale. Halls report the
 /// shares per level (Decision 766's satisfaction index).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

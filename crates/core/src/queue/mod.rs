@@ -757,26 +757,15 @@ impl Queue {
         }
         let seq = last + 1;
         let ticket = Ticket {
-            id: self.next_id,
-            number: ticket_number(&service.prefix, seq),
-            service: code.to_owned(),
-            issued_service: code.to_owned(),
-            day: self.day,
-            seq,
             priority: priority.map(str::to_owned),
-            status: TicketStatus::Waiting,
-            issued_at: now,
-            called_at: None,
-            last_called_at: None,
-            started_at: None,
-            finished_at: None,
-            counter: None,
-            target_counter: None,
-            recalls: 0,
-            transfers: 0,
-            rating: None,
-            dossier: None,
-            offline: None,
+            ..Ticket::waiting(
+                self.next_id,
+                ticket_number(&service.prefix, seq),
+                code,
+                self.day,
+                seq,
+                now,
+            )
         };
         Ok(vec![Change::ticket(EventKind::TicketIssued, now, ticket)])
     }
@@ -816,28 +805,11 @@ impl Queue {
             return Err(QueueError::OfflineTooOld { number, day });
         }
         let ticket = Ticket {
-            id: self.next_id,
-            number,
-            service: code.to_owned(),
-            issued_service: code.to_owned(),
-            day,
-            seq,
             priority: priority
                 .filter(|p| self.layout.priority_group(p).is_some())
                 .map(str::to_owned),
-            status: TicketStatus::Waiting,
-            issued_at,
-            called_at: None,
-            last_called_at: None,
-            started_at: None,
-            finished_at: None,
-            counter: None,
-            target_counter: None,
-            recalls: 0,
-            transfers: 0,
-            rating: None,
-            dossier: None,
             offline: Some(series.to_owned()),
+            ..Ticket::waiting(self.next_id, number, code, day, seq, issued_at)
         };
         Ok(vec![Change::ticket(EventKind::TicketIssued, now, ticket)])
     }

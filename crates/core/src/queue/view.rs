@@ -13,7 +13,7 @@ const RECENT_SERVICE_TIMES: usize = 10;
 const PLAUSIBLE_SERVICE_SECS: std::ops::RangeInclusive<i64> = 20..=4 * 3600;
 
 /// How a line stands now.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceLoad {
     pub waiting: u32,

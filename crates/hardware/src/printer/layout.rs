@@ -2,7 +2,7 @@
 //! one bitmap at the printer's dot width (384 for 58 mm, 576 for 80 mm paper).
 //! The app passes text already formatted; the layout decides sizes and order.
 
-use super::raster::{Align, Bitmap, Weight, qr, text};
+use super::raster::{Align, Bitmap, Weight, one_line_px, qr, text};
 
 /// A queue ticket. No name, no phone: a number, a line and times.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +27,9 @@ pub struct TicketPrint {
     pub dossier_code: Option<String>,
     /// Last lines: how the queue works, the hotline.
     pub footer: String,
+    /// Given out by the kiosk on its own while the hall service was away: printed
+    /// with a plain mark saying so, and without a QR code (no page to follow yet).
+    pub offline: bool,
 }
 
 /// An appointment receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả), short form.
@@ -140,7 +143,17 @@ pub fn ticket(t: &TicketPrint, width: u32) -> Bitmap {
     c.text(&t.hall_name.to_uppercase(), s.px(24.0), Weight::Bold, 0);
     c.rule(s.dots(10), s.dots(40));
     c.text("SỐ THỨ TỰ", s.px(30.0), Weight::Bold, s.dots(10));
-    c.text(&t.number, s.px(150.0), Weight::Bold, 0);
+    let number_px = one_line_px(&t.number, s.px(150.0), Weight::Bold, width - 2 * s.dots(16));
+    c.text(&t.number, number_px, Weight::Bold, 0);
+    if t.offline {
+        c.banner("CẤP KHI MẤT KẾT NỐI", s.px(26.0), s.dots(4));
+        c.text(
+            "Lượt của ông/bà đã được ghi lại và sẽ được gọi theo thứ tự.",
+            s.px(22.0),
+            Weight::Regular,
+            s.dots(2),
+        );
+    }
     if let Some(p) = &t.priority {
         c.banner(&format!("ƯU TIÊN – {p}"), s.px(28.0), s.dots(4));
     }
@@ -183,6 +196,7 @@ pub fn ticket(t: &TicketPrint, width: u32) -> Bitmap {
     if let Some(code) = t
         .follow_url
         .as_deref()
+        .filter(|_| !t.offline)
         .and_then(|url| qr(url, s.dots(6).max(3), width))
     {
         c.add(code, s.dots(6));
@@ -259,6 +273,7 @@ pub fn sample_ticket() -> TicketPrint {
         follow_url: Some("http://192.168.1.10:8080/t/23".into()),
         dossier_code: None,
         footer: "Vui lòng chờ gọi số; quá lượt vui lòng lấy số mới.".into(),
+        offline: false,
     }
 }
 
@@ -297,11 +312,17 @@ mod tests {
         result_return.number = "K012".into();
         result_return.service_name = "Trả kết quả".into();
         result_return.dossier_code = Some("000.00.12.H27-261124-0042".into());
+        let mut offline = sample_ticket();
+        offline.number = "A-K1-007".into();
+        offline.offline = true;
+        offline.waiting_ahead = None;
+        offline.estimated_wait_minutes = None;
         for (mm, width) in [(58, 384), (80, 576)] {
             let tickets = [
                 ("ticket", sample_ticket()),
                 ("priority", priority.clone()),
                 ("result-return", result_return.clone()),
+                ("offline", offline.clone()),
             ];
             let mut papers: Vec<(&str, Bitmap, Option<String>)> = tickets
                 .iter()
@@ -317,23 +338,31 @@ mod tests {
                     .to_image()
                     .save(out.join(format!("{name}-{mm}mm.png")))
                     .unwrap();
-                // The QR code on the paper opens the ticket's page (or the dossier lookup).
+                // The QR code on the paper opens the ticket's page (or the dossier
+                // lookup); a ticket given out offline has no page yet, so no code.
                 let mut img = rqrr::PreparedImage::prepare(sheet.to_image());
-                let decoded = img.detect_grids()[0].decode().unwrap().1;
-                let want = if name == "receipt" {
-                    sample_receipt().lookup_url
-                } else {
-                    sample_ticket().follow_url
+                let decoded: Vec<String> = img
+                    .detect_grids()
+                    .iter()
+                    .map(|g| g.decode().unwrap().1)
+                    .collect();
+                let want = match name {
+                    "receipt" => sample_receipt().lookup_url,
+                    "offline" => None,
+                    _ => sample_ticket().follow_url,
                 };
-                assert_eq!(Some(decoded), want, "{name} {mm} mm");
-                // The big number is on the paper as drawn.
+                assert_eq!(decoded, Vec::from_iter(want), "{name} {mm} mm");
+                // The big number is on the paper as drawn, on one line.
                 if let Some(number) = number {
-                    let big = text(
-                        &number,
-                        150.0 * width as f32 / 576.0,
-                        Weight::Bold,
-                        Align::Center,
-                        width - 2 * (16 * width / 576),
+                    let inner = width - 2 * (16 * width / 576);
+                    let px =
+                        one_line_px(&number, 150.0 * width as f32 / 576.0, Weight::Bold, inner);
+                    let big = text(&number, px, Weight::Bold, Align::Center, inner);
+                    let one_line = text("A", px, Weight::Bold, Align::Center, inner);
+                    assert_eq!(
+                        big.height(),
+                        one_line.height(),
+                        "{name} {mm} mm: number broken"
                     );
                     assert!(
                         sheet.contains(&trim(&big), 0),

@@ -179,24 +179,8 @@ pub enum Weight {
 /// draws it. NFC first: the rasteriser places no combining marks, so only
 /// precomposed Vietnamese letters come out right.
 pub fn text(text: &str, px: f32, weight: Weight, align: Align, width: u32) -> Bitmap {
-    let normalized: String = text.nfc().collect();
-    let font_index = match weight {
-        Weight::Regular => 0,
-        Weight::Bold => 1,
-    };
-    let font = &fonts()[font_index];
-    let mut layout = Layout::new(CoordinateSystem::PositiveYDown);
-    layout.reset(&LayoutSettings {
-        max_width: Some(width as f32),
-        horizontal_align: match align {
-            Align::Left => HorizontalAlign::Left,
-            Align::Center => HorizontalAlign::Center,
-            Align::Right => HorizontalAlign::Right,
-        },
-        wrap_style: WrapStyle::Word,
-        ..LayoutSettings::default()
-    });
-    layout.append(fonts(), &TextStyle::new(&normalized, px, font_index));
+    let layout = lay_out(text, px, weight, align, width);
+    let font = &fonts()[font_index(weight)];
     let height = layout.height().ceil().max(0.0) as u32;
     let mut out = Bitmap::new(width, height);
     for g in layout.glyphs() {
@@ -217,6 +201,45 @@ pub fn text(text: &str, px: f32, weight: Weight, align: Align, width: u32) -> Bi
         }
     }
     out
+}
+
+/// The largest size up to `px` at which `text` keeps to one line of `width` dots: a
+/// ticket number is never broken (`A-K1-007` on 58 mm paper).
+pub fn one_line_px(text: &str, px: f32, weight: Weight, width: u32) -> f32 {
+    let mut size = px;
+    while size > 8.0
+        && lay_out(text, size, weight, Align::Left, width)
+            .lines()
+            .is_some_and(|lines| lines.len() > 1)
+    {
+        size *= 0.9;
+    }
+    size
+}
+
+fn font_index(weight: Weight) -> usize {
+    match weight {
+        Weight::Regular => 0,
+        Weight::Bold => 1,
+    }
+}
+
+fn lay_out(text: &str, px: f32, weight: Weight, align: Align, width: u32) -> Layout {
+    let normalized: String = text.nfc().collect();
+    let font_index = font_index(weight);
+    let mut layout = Layout::new(CoordinateSystem::PositiveYDown);
+    layout.reset(&LayoutSettings {
+        max_width: Some(width as f32),
+        horizontal_align: match align {
+            Align::Left => HorizontalAlign::Left,
+            Align::Center => HorizontalAlign::Center,
+            Align::Right => HorizontalAlign::Right,
+        },
+        wrap_style: WrapStyle::Word,
+        ..LayoutSettings::default()
+    });
+    layout.append(fonts(), &TextStyle::new(&normalized, px, font_index));
+    layout
 }
 
 /// A QR code (error correction M) with `module` dots per module and a 4-module quiet

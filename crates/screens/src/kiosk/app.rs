@@ -23,8 +23,10 @@ use crate::ui::{
     ServiceTile, TicketCard,
 };
 use crate::wiring::{OnUi, every_second, release_on_close};
-use motcua_api::TicketView;
-use motcua_client::HallClient;
+use motcua_api::{CounterView, HallView, Me, ServiceView, TicketView};
+use motcua_client::journal::{Journal, OfflineTicket, Outcome};
+use motcua_client::{ClientError, HallClient};
+use motcua_core::catalogue::Procedure;
 use motcua_hardware::printer::{EscPosPrinter, Health, TicketPrint, Watcher, layout, raster};
 
 /// What a kiosk needs to know to run.
@@ -38,6 +40,76 @@ pub struct KioskOptions {
     /// The voice that reads a screen aloud when asked ("Nghe"); none: the button is
     /// greyed.
     pub voice: Option<KioskVoice>,
+    /// Where the kiosk keeps what must outlive it: the journal of the tickets it gave
+    /// out on its own, and the hall as last told. None: it gives no tickets while the
+    /// service is away.
+    pub state_dir: Option<std::path::PathBuf>,
+}
+
+/// The hall as the service last told the kiosk, kept so that it can start and give
+/// tickets while the service is away. What changes by the minute (loads, waits,
+/// tickets at counters) is left out, so the file is written only when the hall
+/// itself changes.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Remembered {
+    hall: HallView,
+    services: Vec<ServiceView>,
+    counters: Vec<CounterView>,
+    procedures: Vec<Procedure>,
+    me: Option<Me>,
+}
+
+impl Remembered {
+    const FILE: &'static str = "hall.json";
+
+    fn steady(mut self) -> Self {
+        self.hall.now = chrono::DateTime::UNIX_EPOCH;
+        for s in &mut self.services {
+            s.load = Default::default();
+            s.estimated_wait_s = None;
+        }
+        for c in &mut self.counters {
+            c.current = None;
+        }
+        self
+    }
+
+    fn load(dir: &std::path::Path) -> Option<Remembered> {
+        let path = dir.join(Self::FILE);
+        let bytes = std::fs::read(&path).ok()?;
+        serde_json::from_slice(&bytes)
+            .inspect_err(|e| tracing::warn!("kiosk: {} is unreadable: {e}", path.display()))
+            .ok()
+    }
+
+    /// Writes the file whole or not at all.
+    fn save(bytes: &[u8], dir: &std::path::Path) -> std::io::Result<()> {
+        use std::io::Write;
+        let path = dir.join(Self::FILE);
+        let fresh = dir.join("hall.json.new");
+        let mut f = std::fs::File::create(&fresh)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&fresh, &path)
+    }
+
+    fn to_loaded(&self) -> Loaded {
+        Loaded {
+            hall_name: self.hall.name.clone(),
+            priority_groups: self
+                .hall
+                .priority_groups
+                .iter()
+                .map(|g| PriorityChoice {
+                    code: g.code.clone(),
+                    name: g.name.clone(),
+                })
+                .collect(),
+            services: self.services.clone(),
+            procedures: self.procedures.clone(),
+            counters: self.counters.clone(),
+        }
+    }
 }
 
 /// A voice pack with the guidance clips, and where it plays.
@@ -64,6 +136,11 @@ pub struct App {
     voice: Option<Guide>,
     /// The screen being read aloud, while it is.
     reading: std::cell::Cell<Option<KScreen>>,
+    /// The tickets given out while the service was away, on disk.
+    journal: Option<Arc<Mutex<Journal>>>,
+    state_dir: Option<std::path::PathBuf>,
+    /// The hall as last written to `state_dir`, to write it only when it changed.
+    remembered: RefCell<Vec<u8>>,
 }
 
 /// Creates the kiosk window, connects it and starts its timers. Call on the UI thread;
@@ -89,6 +166,14 @@ pub fn start(
             }
         }
     });
+    let journal = opts.state_dir.as_ref().and_then(|dir| {
+        Journal::open(&dir.join("journal.jsonl"))
+            .inspect_err(|e| {
+                tracing::error!("kiosk: no tickets while the service is away: {e}");
+            })
+            .ok()
+    });
+    let remembered = opts.state_dir.as_deref().and_then(Remembered::load);
     let app = Rc::new(App {
         ui: ui.as_weak(),
         on_ui,
@@ -103,8 +188,17 @@ pub fn start(
         ticker: slint::Timer::default(),
         voice,
         reading: std::cell::Cell::new(None),
+        journal: journal.map(|j| Arc::new(Mutex::new(j))),
+        state_dir: opts.state_dir,
+        remembered: RefCell::new(Vec::new()),
     });
     app.on_ui.attach(&app);
+    if let Some(journal) = &app.journal {
+        app.kiosk.borrow_mut().journal_waiting = lock(journal).pending().len();
+    }
+    if let Some(r) = remembered {
+        app.remember(r);
+    }
     connect(&ui, &app);
     app.watch_printer();
     every_second(&app.ticker, &app, |app| app.tick());
@@ -190,6 +284,8 @@ impl App {
     /// Once a second: screen timeouts and refreshes, and the clock.
     fn tick(self: &Rc<Self>) {
         let screen = self.kiosk.borrow().screen;
+        let now = self.local_time().naive_local();
+        self.kiosk.borrow_mut().reopen(|s| s.open_at(now));
         let effects = self.kiosk.borrow_mut().tick(1000);
         if effects.is_empty() && self.kiosk.borrow().screen == screen {
             // A quiet second: only the clock moves, so only the clock is redrawn.
@@ -247,6 +343,8 @@ impl App {
                     });
                 }
                 Effect::Print(ticket) => self.print(*ticket),
+                Effect::IssueOffline { service, priority } => self.issue_offline(service, priority),
+                Effect::Replay => self.replay(),
                 Effect::Refresh => {
                     let (client, on_ui) = (self.client.clone(), self.on_ui);
                     self.rt.spawn(async move {
@@ -255,29 +353,26 @@ impl App {
                             let services = client.services().await?;
                             let counters = client.counters().await?;
                             let procedures = client.procedures().await?;
-                            Ok((hall, services, counters, procedures))
+                            // Without a kiosk token there is no series: no tickets of its own.
+                            let me = match client.me().await {
+                                Ok(me) => Some(me),
+                                Err(ClientError::Refused { .. }) => None,
+                                Err(e) => return Err(e),
+                            };
+                            Ok(Remembered {
+                                hall,
+                                services,
+                                counters,
+                                procedures,
+                                me,
+                            })
                         }
                         .await;
                         on_ui.later(move |app| {
-                            let loaded = loaded.map(|(hall, services, counters, procedures)| {
-                                if let Ok(tz) = hall.time_zone.parse::<Tz>() {
-                                    *app.tz.borrow_mut() = tz;
-                                }
-                                let priority_groups = hall
-                                    .priority_groups
-                                    .into_iter()
-                                    .map(|g| PriorityChoice {
-                                        code: g.code,
-                                        name: g.name,
-                                    })
-                                    .collect();
-                                Loaded {
-                                    hall_name: hall.name,
-                                    priority_groups,
-                                    services,
-                                    procedures,
-                                    counters,
-                                }
+                            let loaded = loaded.map(|r| {
+                                let loaded = r.to_loaded();
+                                app.remember(r);
+                                loaded
                             });
                             app.kiosk.borrow_mut().loaded(loaded);
                             app.render();
@@ -286,9 +381,16 @@ impl App {
                 }
                 Effect::ReportPrinter(health) => {
                     let client = self.client.clone();
-                    let trouble = self.kiosk.borrow().last_trouble.clone();
-                    let report =
+                    let (trouble, waiting) = {
+                        let k = self.kiosk.borrow();
+                        (
+                            k.last_trouble.clone(),
+                            k.series.is_some().then_some(k.journal_waiting),
+                        )
+                    };
+                    let mut report =
                         motcua_client::device_report("kiosk", Some(health.code()), trouble);
+                    report.journal_waiting = waiting.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
                     self.rt.spawn(async move {
                         if let Err(e) = client.report(&report).await {
                             tracing::warn!(
@@ -311,6 +413,134 @@ impl App {
             }
         }
         self.render();
+    }
+
+    /// Takes in the hall as the service told it: its time zone, the kiosk's series, and
+    /// the file that lets the kiosk start without the service.
+    fn remember(&self, r: Remembered) {
+        if let Ok(tz) = r.hall.time_zone.parse::<Tz>() {
+            *self.tz.borrow_mut() = tz;
+        }
+        {
+            let mut k = self.kiosk.borrow_mut();
+            k.series =
+                r.me.as_ref()
+                    .and_then(|me| me.series.clone())
+                    .filter(|_| self.journal.is_some());
+            k.remember(r.to_loaded());
+        }
+        let Some(dir) = &self.state_dir else { return };
+        let Ok(bytes) = serde_json::to_vec(&r.steady()) else {
+            return;
+        };
+        if *self.remembered.borrow() == bytes {
+            return;
+        }
+        let first = self.remembered.borrow().is_empty();
+        *self.remembered.borrow_mut() = bytes.clone();
+        // Read back at start (`first`): the same file needs no writing again.
+        if first && std::fs::read(dir.join(Remembered::FILE)).is_ok_and(|b| b == bytes) {
+            return;
+        }
+        let dir = dir.clone();
+        self.rt.spawn_blocking(move || {
+            if let Err(e) = Remembered::save(&bytes, &dir) {
+                tracing::warn!("kiosk: cannot keep the hall in {}: {e}", dir.display());
+            }
+        });
+    }
+
+    /// A ticket from the journal, on disk before it is shown or printed.
+    fn issue_offline(self: &Rc<Self>, service: String, priority: Option<String>) {
+        let (Some(journal), Some(series)) =
+            (self.journal.clone(), self.kiosk.borrow().series.clone())
+        else {
+            let effects = self
+                .kiosk
+                .borrow_mut()
+                .issued_offline(Err("this kiosk has no journal".into()), 0);
+            return self.apply(effects);
+        };
+        let prefix = self
+            .kiosk
+            .borrow()
+            .services
+            .iter()
+            .find(|s| s.code == service)
+            .map_or_else(|| service.clone(), |s| s.prefix.clone());
+        let now = Utc::now();
+        let day = self.local_time().date_naive();
+        let on_ui = self.on_ui;
+        self.rt.spawn_blocking(move || {
+            let mut j = lock(&journal);
+            let result = j
+                .issue(day, &series, &prefix, &service, priority.as_deref(), now)
+                .map(|t| offline_view(&t, &series))
+                .map_err(|e| e.to_string());
+            let waiting = j.pending().len();
+            drop(j);
+            on_ui.later(move |app| {
+                let effects = app.kiosk.borrow_mut().issued_offline(result, waiting);
+                app.apply(effects);
+            });
+        });
+    }
+
+    /// Sends the journal's tickets to the service, oldest first, each settled in the
+    /// journal once the service has it. Stops at the first that cannot be sent.
+    fn replay(self: &Rc<Self>) {
+        let Some(journal) = self.journal.clone() else {
+            let effects = self.kiosk.borrow_mut().replayed(0, None);
+            return self.apply(effects);
+        };
+        let (client, on_ui) = (self.client.clone(), self.on_ui);
+        self.rt.spawn(async move {
+            let settle = |t: OfflineTicket, outcome: Outcome| {
+                let journal = journal.clone();
+                tokio::task::spawn_blocking(move || lock(&journal).settle(&t, outcome))
+            };
+            let pending = lock(&journal).pending();
+            let mut trouble = None;
+            for t in pending {
+                let outcome = match client.issue_offline(&t).await {
+                    Ok(view) => Outcome::Placed(view.ticket.id),
+                    // A day that is over, a line the hall no longer has: it stays in
+                    // the journal with the reason, and the others go on.
+                    Err(ClientError::Refused {
+                        status: 409 | 422,
+                        message,
+                        ..
+                    }) => {
+                        tracing::warn!("kiosk: ticket {} not placed: {message}", t.number);
+                        Outcome::Refused(message)
+                    }
+                    Err(e) => {
+                        trouble = Some(e);
+                        break;
+                    }
+                };
+                let number = t.number.clone();
+                match settle(t, outcome).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        // Sent again next time: the service answers it the same.
+                        trouble = Some(ClientError::BadAnswer(format!(
+                            "ticket {number} placed, but the journal cannot say so: {e}"
+                        )));
+                        break;
+                    }
+                    Err(e) => {
+                        trouble = Some(ClientError::BadAnswer(e.to_string()));
+                        break;
+                    }
+                }
+            }
+            let waiting = lock(&journal).pending().len();
+            on_ui.later(move |app| {
+                let effects = app.kiosk.borrow_mut().replayed(waiting, trouble);
+                app.apply(effects);
+            });
+        });
     }
 
     fn print(self: &Rc<Self>, ticket: TicketView) {
@@ -366,6 +596,7 @@ impl App {
             follow_url: Some(self.follow_url(t)),
             dossier_code: t.ticket.dossier.clone(),
             footer: "Vui lòng chờ gọi số; quá lượt vui lòng lấy số mới.".into(),
+            offline: t.ticket.offline.is_some(),
         }
     }
 
@@ -436,7 +667,11 @@ impl App {
         let a = ui.global::<KioskAdapter>();
         a.set_can_speak(self.voice.is_some());
         a.set_speaking(self.reading.get().is_some());
-        let qr = k.issued.as_ref().map(|i| self.qr_image(&i.ticket));
+        let qr = k
+            .issued
+            .as_ref()
+            .filter(|i| i.ticket.ticket.offline.is_none())
+            .map(|i| self.qr_image(&i.ticket));
         render(&ui, &k, self.local_time(), qr);
     }
 }
@@ -531,6 +766,7 @@ pub fn render(ui: &KioskWindow, k: &Kiosk, now: chrono::DateTime<Tz>, qr: Option
             wait_minutes: t.estimated_wait_s.map_or(0, minutes),
             print,
             print_problem: print_problem.into(),
+            offline: t.ticket.offline.is_some(),
         });
         a.set_ticket_qr(qr.unwrap_or_default());
     }
@@ -639,6 +875,7 @@ fn said(lang: Lang, m: Option<&Message>) -> Said {
             SaidKind::Hall
         }
         Some(Message::ServiceAway) => SaidKind::ServiceAway,
+        Some(Message::Offline) => SaidKind::Offline,
         Some(Message::LineClosed { name, hours }) => {
             out.name = lang.text(name).into();
             out.hours = lang.text(hours).into();
@@ -672,4 +909,32 @@ fn set_clock(a: &KioskAdapter, now: chrono::DateTime<Tz>) {
     a.set_clock(now.format("%H:%M").to_string().into());
     a.set_weekday(now.weekday().num_days_from_monday() as i32);
     a.set_date(now.format("%d/%m/%Y").to_string().into());
+}
+
+/// The journal's lock: a panic elsewhere while it was held leaves the file whole (each
+/// record is written and synced by one call), so it is still good to use.
+fn lock(journal: &Mutex<Journal>) -> std::sync::MutexGuard<'_, Journal> {
+    journal.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A ticket from the journal as the screens and the printer show tickets. It has no
+/// id in the hall yet (0) and no page to follow.
+fn offline_view(t: &OfflineTicket, series: &str) -> TicketView {
+    TicketView {
+        ticket: motcua_core::domain::Ticket {
+            priority: t.priority.clone(),
+            offline: Some(series.to_owned()),
+            ..motcua_core::domain::Ticket::waiting(
+                0,
+                t.number.clone(),
+                &t.service,
+                t.day,
+                t.seq,
+                t.issued_at,
+            )
+        },
+        waiting_ahead: None,
+        estimated_wait_s: None,
+        follow_path: None,
+    }
 }

@@ -17,6 +17,11 @@ pub const TICKET_SCREEN_NO_PAPER_MS: u64 = 40_000;
 pub const IDLE_MS: u64 = 60_000;
 /// How often the lines' state is fetched again.
 pub const REFRESH_MS: u64 = 10_000;
+/// And while the service does not answer: it is noticed soon when it is back.
+pub const REFRESH_AWAY_MS: u64 = 3_000;
+/// After the service has not answered for this long (not one lost packet), a kiosk
+/// with a series gives out tickets on its own.
+pub const OFFLINE_AFTER_MS: u64 = 4_000;
 /// How often the printer's condition is told to the hall service even unchanged, so
 /// a restarted service learns it again.
 pub const REPORT_MS: u64 = 60_000;
@@ -81,6 +86,13 @@ pub enum Effect {
         service: String,
         priority: Option<String>,
     },
+    /// The service is away: a ticket from the kiosk's own journal.
+    IssueOffline {
+        service: String,
+        priority: Option<String>,
+    },
+    /// Send the journal's tickets to the service, oldest first.
+    Replay,
     Print(Box<TicketView>),
     /// Look a dossier up, with the ID digits when it asked for them.
     Lookup {
@@ -147,6 +159,22 @@ pub struct Kiosk {
     /// The last thing that went wrong (the service away, a ticket not printed), for
     /// the minute's report to staff.
     pub last_trouble: Option<String>,
+    /// The series of the tickets this kiosk gives out on its own (`K1`), when it has
+    /// one and a journal to keep them in; without, it gives none while the service
+    /// is away.
+    pub series: Option<String>,
+    /// Tickets in the journal not yet placed in the queue.
+    pub journal_waiting: usize,
+    /// They are being sent.
+    replaying: bool,
+    /// How long the service has not answered, while it has not.
+    away_ms: Option<u64>,
+    /// The ticket being asked for (line, priority group) and for how long.
+    asking: Option<(String, Option<String>)>,
+    asking_ms: u64,
+    /// Ask for it again on the next tick: the service did not answer, but has not been
+    /// away long enough to give a ticket without it.
+    retry: bool,
 }
 
 /// What the kiosk tells a citizen. The hall's own words come as they are; the kiosk's
@@ -157,6 +185,8 @@ pub enum Message {
     Hall(Localized),
     /// The service cannot be reached: no tickets for now.
     ServiceAway,
+    /// The service cannot be reached, and the kiosk gives tickets on its own.
+    Offline,
     /// The line chosen is not giving tickets now.
     LineClosed { name: Localized, hours: Localized },
     /// The service refused a ticket without saying why.
@@ -196,6 +226,13 @@ impl Kiosk {
             since_refresh_ms: 0,
             since_report_ms: 0,
             last_trouble: None,
+            series: None,
+            journal_waiting: 0,
+            replaying: false,
+            away_ms: None,
+            asking: None,
+            asking_ms: 0,
+            retry: false,
         }
     }
 
@@ -243,15 +280,36 @@ impl Kiosk {
     pub fn loaded(&mut self, result: Result<Loaded, ClientError>) {
         match result {
             Ok(l) => {
-                self.hall_name = l.hall_name;
-                self.priority_groups = l.priority_groups;
-                self.services = l.services;
-                self.procedures = l.procedures;
-                self.counters = l.counters;
+                self.remember(l);
                 self.reconnected();
             }
             Err(e) => self.lost(&e),
         }
+    }
+
+    /// The hall as the service told it before (kept on disk): the kiosk starts with
+    /// it, the service away or not.
+    pub fn remember(&mut self, l: Loaded) {
+        self.hall_name = l.hall_name;
+        self.priority_groups = l.priority_groups;
+        self.services = l.services;
+        self.procedures = l.procedures;
+        self.counters = l.counters;
+    }
+
+    /// While the service is away the lines open and close by their hours, as the kiosk
+    /// reads them: `open_at` says whether a line gives tickets now.
+    pub fn reopen(&mut self, open_at: impl Fn(&ServiceView) -> bool) {
+        if !self.connected {
+            for s in &mut self.services {
+                s.open = open_at(s);
+            }
+        }
+    }
+
+    /// Whether the kiosk gives tickets on its own now.
+    pub fn offline(&self) -> bool {
+        self.series.is_some() && self.away_ms.is_some_and(|ms| ms >= OFFLINE_AFTER_MS)
     }
 
     /// The counters that will call `ticket`: the one it was sent to, or every counter
@@ -352,13 +410,19 @@ impl Kiosk {
             self.notice = None;
         }
         self.connected = true;
+        self.away_ms = None;
     }
 
     fn lost(&mut self, e: &ClientError) {
         tracing::warn!("kiosk: {e}");
         self.last_trouble = Some(e.to_string());
         self.connected = false;
-        self.notice = Some(Message::ServiceAway);
+        self.away_ms.get_or_insert(0);
+        self.notice = Some(if self.series.is_some() {
+            Message::Offline
+        } else {
+            Message::ServiceAway
+        });
     }
 
     /// A tap on a line's button.
@@ -400,34 +464,51 @@ impl Kiosk {
             return Vec::new();
         };
         self.busy = true;
-        vec![Effect::Issue {
-            service,
-            priority: priority.map(str::to_owned),
-        }]
+        self.asking = Some((service, priority.map(str::to_owned)));
+        self.asking_ms = 0;
+        self.ask()
+    }
+
+    /// Asks the service for the ticket being asked for, or the journal once the
+    /// service has been away a while.
+    fn ask(&mut self) -> Vec<Effect> {
+        let Some((service, priority)) = self.asking.clone() else {
+            return Vec::new();
+        };
+        if self.offline() {
+            vec![Effect::IssueOffline { service, priority }]
+        } else {
+            vec![Effect::Issue { service, priority }]
+        }
     }
 
     /// The service's answer to a ticket request.
     pub fn issued(&mut self, result: Result<TicketView, ClientError>) -> Vec<Effect> {
+        match result {
+            Err(e @ (ClientError::Unreachable(_) | ClientError::BadAnswer(_)))
+                if self.asking.is_some() && self.series.is_some() =>
+            {
+                // Asked again a second later, until the service has been away long
+                // enough (counting the time this request waited) to go on without it.
+                self.lost(&e);
+                let away = self.away_ms.get_or_insert(0);
+                *away = (*away).max(self.asking_ms);
+                if self.offline() {
+                    return self.ask();
+                }
+                self.retry = true;
+                return Vec::new();
+            }
+            _ => {}
+        }
         self.busy = false;
+        self.asking = None;
         match result {
             Ok(ticket) => {
                 self.reconnected();
-                let service_name = self
-                    .services
-                    .iter()
-                    .find(|s| s.code == ticket.ticket.service)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_else(|| {
-                        Localized::new(&ticket.ticket.service, &ticket.ticket.service)
-                    });
-                self.issued = Some(Issued {
-                    ticket: ticket.clone(),
-                    service_name,
-                    print: PrintState::Printing,
-                    shown_ms: 0,
-                });
-                self.screen = Screen::Ticket;
-                vec![Effect::Print(Box::new(ticket)), Effect::Refresh]
+                let mut effects = self.show(ticket);
+                effects.push(Effect::Refresh);
+                effects
             }
             Err(ClientError::Refused {
                 citizen_message,
@@ -450,6 +531,71 @@ impl Kiosk {
                 Vec::new()
             }
         }
+    }
+
+    /// The journal's answer: a ticket the kiosk gave out on its own (on disk by now),
+    /// and how many wait there to be placed in the queue.
+    pub fn issued_offline(
+        &mut self,
+        result: Result<TicketView, String>,
+        journal_waiting: usize,
+    ) -> Vec<Effect> {
+        self.busy = false;
+        self.asking = None;
+        self.journal_waiting = journal_waiting;
+        match result {
+            Ok(ticket) => self.show(ticket),
+            Err(e) => {
+                tracing::error!("kiosk: no ticket from the journal: {e}");
+                self.last_trouble = Some(e);
+                self.go_home();
+                self.notice = Some(Message::ServiceAway);
+                Vec::new()
+            }
+        }
+    }
+
+    /// How sending the journal ended: how many tickets still wait there, and what
+    /// stopped it, if anything did.
+    pub fn replayed(
+        &mut self,
+        journal_waiting: usize,
+        trouble: Option<ClientError>,
+    ) -> Vec<Effect> {
+        self.replaying = false;
+        let placed = self.journal_waiting.saturating_sub(journal_waiting);
+        self.journal_waiting = journal_waiting;
+        match trouble {
+            Some(e @ (ClientError::Unreachable(_) | ClientError::BadAnswer(_))) => self.lost(&e),
+            Some(e) => {
+                tracing::warn!("kiosk: the journal's tickets wait: {e}");
+                self.last_trouble = Some(format!("the journal's tickets wait: {e}"));
+            }
+            None => {}
+        }
+        if placed > 0 {
+            tracing::info!("kiosk: {placed} ticket(s) given out offline are in the queue now");
+        }
+        // Staff see the count change at once.
+        vec![Effect::ReportPrinter(self.printer)]
+    }
+
+    /// Shows a ticket just given and sends it to the printer.
+    fn show(&mut self, ticket: TicketView) -> Vec<Effect> {
+        let service_name = self
+            .services
+            .iter()
+            .find(|s| s.code == ticket.ticket.service)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| Localized::new(&ticket.ticket.service, &ticket.ticket.service));
+        self.issued = Some(Issued {
+            ticket: ticket.clone(),
+            service_name,
+            print: PrintState::Printing,
+            shown_ms: 0,
+        });
+        self.screen = Screen::Ticket;
+        vec![Effect::Print(Box::new(ticket))]
     }
 
     /// The printer's answer for the ticket on screen.
@@ -648,7 +794,20 @@ impl Kiosk {
         self.idle_ms += elapsed_ms;
         self.since_refresh_ms += elapsed_ms;
         self.since_report_ms += elapsed_ms;
+        if let Some(away) = &mut self.away_ms {
+            *away += elapsed_ms;
+        }
+        if self.asking.is_some() {
+            self.asking_ms += elapsed_ms;
+        }
         let mut effects = Vec::new();
+        if std::mem::take(&mut self.retry) {
+            effects.extend(self.ask());
+        }
+        if self.connected && self.journal_waiting > 0 && !self.replaying {
+            self.replaying = true;
+            effects.push(Effect::Replay);
+        }
         if self.since_report_ms >= REPORT_MS {
             self.since_report_ms = 0;
             effects.push(Effect::ReportPrinter(self.printer));
@@ -668,7 +827,12 @@ impl Kiosk {
             self.go_home();
             self.next_citizen();
         }
-        if self.since_refresh_ms >= REFRESH_MS {
+        let refresh = if self.connected {
+            REFRESH_MS
+        } else {
+            REFRESH_AWAY_MS
+        };
+        if self.since_refresh_ms >= refresh {
             self.since_refresh_ms = 0;
             effects.push(Effect::Refresh);
         }

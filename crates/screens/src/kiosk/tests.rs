@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Utc};
 use super::controller::*;
 use motcua_api::{ServiceView, TicketView};
 use motcua_client::ClientError;
-use motcua_core::domain::{Localized, Ticket, TicketStatus};
+use motcua_core::domain::{Localized, Ticket};
 use motcua_core::queue::ServiceLoad;
 use motcua_hardware::printer::Health;
 
@@ -16,6 +16,7 @@ fn service(code: &str, open: bool) -> ServiceView {
         name: Localized::new("Hộ tịch", "Civil status"),
         open,
         sessions: vec!["07:30–11:30".into()],
+        days: vec![],
         hours: Localized::new("07:30–11:30, thứ Hai – thứ Sáu", "07:30–11:30, Mon – Fri"),
         daily_limit: None,
         load: ServiceLoad {
@@ -30,28 +31,14 @@ fn service(code: &str, open: bool) -> ServiceView {
 
 fn ticket(number: &str) -> TicketView {
     TicketView {
-        ticket: Ticket {
-            id: 7,
-            number: number.into(),
-            service: "HT".into(),
-            issued_service: "HT".into(),
-            day: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
-            seq: 23,
-            priority: None,
-            status: TicketStatus::Waiting,
-            issued_at: Utc::now(),
-            called_at: None,
-            last_called_at: None,
-            started_at: None,
-            finished_at: None,
-            counter: None,
-            target_counter: None,
-            recalls: 0,
-            transfers: 0,
-            rating: None,
-            dossier: None,
-            offline: None,
-        },
+        ticket: Ticket::waiting(
+            7,
+            number.into(),
+            "HT",
+            NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            23,
+            Utc::now(),
+        ),
         waiting_ahead: Some(3),
         estimated_wait_s: Some(450),
         follow_path: None,
@@ -568,4 +555,138 @@ fn chu_to_is_for_one_citizen() {
     k.open_lookup();
     k.tick(IDLE_MS);
     assert!(!k.large_text);
+}
+
+fn away() -> ClientError {
+    ClientError::Unreachable("connection refused".into())
+}
+
+fn offline_ticket(number: &str) -> TicketView {
+    let mut t = ticket(number);
+    t.ticket.offline = Some("K1".into());
+    t.waiting_ahead = None;
+    t
+}
+
+#[test]
+fn the_service_away_a_few_seconds_the_kiosk_gives_its_own_ticket() {
+    let mut k = kiosk(false);
+    k.series = Some("K1".into());
+    let online = Effect::Issue {
+        service: "HT".into(),
+        priority: None,
+    };
+    assert_eq!(k.choose_service("HT"), std::slice::from_ref(&online));
+    // One lost answer is not the service away: asked again a second later.
+    assert_eq!(k.issued(Err(away())), []);
+    assert!(k.busy, "the citizen waits");
+    assert_eq!(k.notice, Some(Message::Offline));
+    assert!(k.tick(1000).contains(&online));
+    assert_eq!(k.issued(Err(away())), []);
+    k.tick(1000);
+    k.issued(Err(away()));
+    // Four seconds without the service: the journal gives the ticket.
+    let effects = k.tick(2000);
+    assert!(
+        effects.contains(&Effect::IssueOffline {
+            service: "HT".into(),
+            priority: None
+        }),
+        "{effects:?}"
+    );
+    let effects = k.issued_offline(Ok(offline_ticket("A-K1-001")), 1);
+    assert!(matches!(&effects[..], [Effect::Print(t)] if t.ticket.number == "A-K1-001"));
+    assert_eq!(
+        (k.screen, k.busy, k.journal_waiting),
+        (Screen::Ticket, false, 1)
+    );
+    k.printed(Ok(Health::Ready));
+    k.tick(TICKET_SCREEN_MS);
+    // The next citizen, the service still away: straight from the journal.
+    assert_eq!(
+        k.choose_service("HT"),
+        [Effect::IssueOffline {
+            service: "HT".into(),
+            priority: None
+        }]
+    );
+    k.issued_offline(Ok(offline_ticket("A-K1-002")), 2);
+    // Nothing is sent while the service is away; once it answers, the journal is.
+    assert!(!k.tick(REFRESH_AWAY_MS).contains(&Effect::Replay));
+    k.loaded(Ok(Loaded {
+        services: vec![service("HT", true)],
+        ..Loaded::default()
+    }));
+    assert_eq!(k.notice, None);
+    assert!(k.tick(1000).contains(&Effect::Replay));
+    assert!(
+        !k.tick(1000).contains(&Effect::Replay),
+        "one sending at a time"
+    );
+    // The link drops midway: one ticket is in, one waits for the next time.
+    k.replayed(1, Some(away()));
+    assert!(!k.connected);
+    k.loaded(Ok(Loaded::default()));
+    assert!(k.tick(1000).contains(&Effect::Replay));
+    let effects = k.replayed(0, None);
+    assert_eq!(
+        effects,
+        [Effect::ReportPrinter(k.printer)],
+        "staff see the count"
+    );
+    assert!(!k.tick(1000).contains(&Effect::Replay));
+}
+
+#[test]
+fn a_slow_answer_counts_its_wait_and_a_kiosk_without_series_gives_none() {
+    let mut k = kiosk(false);
+    k.series = Some("K1".into());
+    k.choose_service("HT");
+    // The request waited its whole timeout: that is the service away long enough.
+    k.tick(1000);
+    k.tick(1000);
+    k.tick(1000);
+    k.tick(1000);
+    assert_eq!(
+        k.issued(Err(away())),
+        [Effect::IssueOffline {
+            service: "HT".into(),
+            priority: None
+        }]
+    );
+    // A refusal is the hall's answer, not the service away.
+    let mut k = kiosk(false);
+    k.series = Some("K1".into());
+    k.choose_service("HT");
+    k.issued(Err(refused("daily_limit_reached", "Hết số")));
+    assert_eq!((k.screen, k.busy), (Screen::Home, false));
+    // Without a series the citizen is told to wait, as before.
+    let mut k = kiosk(false);
+    k.choose_service("HT");
+    assert_eq!(k.issued(Err(away())), []);
+    assert_eq!((k.screen, k.busy), (Screen::Home, false));
+    assert_eq!(k.notice, Some(Message::ServiceAway));
+    // A journal that cannot be written: no ticket, said plainly.
+    let mut k = kiosk(false);
+    k.series = Some("K1".into());
+    k.choose_service("HT");
+    k.issued_offline(Err("disk full".into()), 0);
+    assert_eq!(
+        (k.screen, k.notice.clone()),
+        (Screen::Home, Some(Message::ServiceAway))
+    );
+}
+
+#[test]
+fn while_away_the_lines_open_and_close_by_their_hours() {
+    let mut k = kiosk(false);
+    k.reopen(|_| false);
+    assert!(
+        k.services[0].open,
+        "the service's word holds while it answers"
+    );
+    k.loaded(Err(away()));
+    k.reopen(|s| s.code == "DD");
+    let open: Vec<bool> = k.services.iter().map(|s| s.open).collect();
+    assert_eq!(open, [false, true]);
 }

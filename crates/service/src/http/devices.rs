@@ -134,6 +134,7 @@ fn list_all(state: &AppState) -> Vec<DeviceView> {
             version: r.version,
             uptime_seconds: r.uptime_seconds,
             last_error: r.last_error,
+            journal_waiting: r.journal_waiting,
             last_seen: Some(at),
         })
         .collect();
@@ -152,6 +153,7 @@ fn list_all(state: &AppState) -> Vec<DeviceView> {
                 printer: printers.get(&t.name).cloned(),
                 uptime_seconds: None,
                 last_error: None,
+                journal_waiting: None,
                 last_seen: None,
                 online: false,
                 version_differs: false,
