@@ -296,6 +296,12 @@ async fn staff_run_their_counter_from_the_browser() {
     staff.wait_text("#message", "Đã hoàn thành số").await;
     staff.close().await;
 
+    // The kiosk is back after a long outage and has two of its own tickets still to
+    // place in the queue (as it reports while it sends them).
+    let report = serde_json::json!({"role": "kiosk", "printer": "ready", "journal_waiting": 2});
+    let (status, _) = post(&c, &svc.url("/api/v1/devices/status"), KIOSK, Some(report)).await;
+    assert_eq!(status, 200);
+
     // A manager signs in with the admin token: picks a counter, sees the statistics.
     let manager = driver.browser(1366, 900).await;
     sign_in(&manager, &svc.base, ADMIN).await;
@@ -305,11 +311,16 @@ async fn staff_run_their_counter_from_the_browser() {
         .wait_text("#stats-reasons", "Lý do chưa hài lòng: Chờ lâu 1")
         .await;
     assert!(table.contains("Hộ tịch"), "{table}");
-    // The hall's devices: the kiosk's token has not reported from a kiosk app here.
+    // The hall's devices: the display's token has not reported from a display here;
+    // the kiosk says how many of its own tickets wait.
     let devices = manager
         .wait_text("#devices-body", "Mất liên lạc (chưa báo lần nào)")
         .await;
     assert!(devices.contains("Kiosk lấy số"), "{devices}");
+    assert!(
+        devices.contains("Đang hoạt động · 2 vé cấp khi mất kết nối chưa vào hàng đợi"),
+        "{devices}"
+    );
     manager
         .script("document.getElementById('devices').scrollIntoView()")
         .await;

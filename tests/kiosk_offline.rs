@@ -172,6 +172,37 @@ fn the_service_away_the_kiosk_gives_tickets_and_each_joins_the_queue_once() {
         })
         .collect();
     assert_eq!(called, ["A-K1-001", "A-K1-002", "A001", "A-K1-003"]);
+
+    // The kiosk is switched off, and comes back on while the service is away again:
+    // it shows the hall's lines as it last saw them and gives the next number.
+    let base = svc.base.clone();
+    svc.crash();
+    ui.window()
+        .dispatch_event(slint::platform::WindowEvent::CloseRequested);
+    drop(kiosk);
+    // The last window closing ends the event loop once: let it.
+    drive(1, |_| 1);
+    let kiosk = start_kiosk_at(&base, dir.path(), &rt, None);
+    let weak = kiosk.ui.as_weak();
+    let reached = drive(3, move |step| {
+        let ui = weak.unwrap();
+        let a = ui.global::<KioskAdapter>();
+        match step {
+            0 if tap(&ui, "Hộ tịch") => 1,
+            1 if a.get_screen() == Screen::Priority && tap(&ui, "Không – lấy số thường") => {
+                2
+            }
+            2 if a.get_screen() == Screen::Ticket => 3,
+            other => other,
+        }
+    });
+    assert_eq!(
+        reached, 3,
+        "the restarted kiosk got stuck at step {reached}"
+    );
+    let card = kiosk.ui.global::<KioskAdapter>().get_ticket();
+    assert_eq!((card.number.as_str(), card.offline), ("A-K1-004", true));
+    assert_eq!(card.counters, "1", "the counters are known from before");
 }
 
 /// A blocking GET from inside the event loop (the kiosk's own work runs on its runtime).

@@ -735,7 +735,8 @@ async function loadDevices() {
       if (cls) td.className = cls;
       r.append(td);
     };
-    cell(d.name);
+    // A kiosk's series tells which kiosk gave out a ticket numbered A-K1-007.
+    cell(d.series && !d.name.includes(d.series) ? d.name + " (" + d.series + ")" : d.name);
     cell(DEVICE_ROLE[d.role] || d.role || "—");
     const waiting = d.journal_waiting
       ? " · " + d.journal_waiting + " vé cấp khi mất kết nối chưa vào hàng đợi" : "";

@@ -338,6 +338,17 @@ pub fn start_kiosk_with_voice(
     rt: &tokio::runtime::Runtime,
     voice: Option<motcua_screens::kiosk::app::KioskVoice>,
 ) -> KioskUnderTest {
+    start_kiosk_at(&svc.base, &svc.dir, rt, voice)
+}
+
+/// A kiosk for the service at `base` (running or not), keeping its journal and the
+/// hall as last seen in `dir`/kiosk-state.
+pub fn start_kiosk_at(
+    base: &str,
+    dir: &Path,
+    rt: &tokio::runtime::Runtime,
+    voice: Option<motcua_screens::kiosk::app::KioskVoice>,
+) -> KioskUnderTest {
     use motcua_hardware::printer::{EscPosPrinter, PrinterSpec, sim::Simulator};
     use std::sync::{Arc, Mutex};
     let paper = Arc::new(Mutex::new(Simulator::new(576)));
@@ -346,11 +357,11 @@ pub fn start_kiosk_with_voice(
     let spec: PrinterSpec = printer.spec().parse().unwrap();
     let ui = motcua_screens::kiosk::app::start(
         motcua_screens::kiosk::app::KioskOptions {
-            client: motcua_client::HallClient::new(&svc.base, Some(KIOSK.into())),
+            client: motcua_client::HallClient::new(base, Some(KIOSK.into())),
             printer: Arc::new(Mutex::new(EscPosPrinter::open(&spec, 576).unwrap())),
             public_url: None,
             voice,
-            state_dir: Some(svc.dir.join("kiosk-state")),
+            state_dir: Some(dir.join("kiosk-state")),
         },
         rt.handle().clone(),
     )

@@ -194,6 +194,9 @@ pub struct DeviceView {
     /// A kiosk's tickets given out while the service was away, not yet in the queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub journal_waiting: Option<u32>,
+    /// A kiosk's series: the tickets it gave out on its own are numbered `A-K1-007`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
     /// None: not heard from since the service started.
     pub last_seen: Option<DateTime<Utc>>,
     /// Heard from within the last three report intervals (3 minutes).

@@ -441,12 +441,13 @@ fn check_tokens(list: Vec<FileToken>, layout: &Layout) -> Result<Vec<Token>, Str
             ));
         }
         tokens.push(Token {
-            series,
+            series: series.clone(),
             // Staff read this name on the counter page; the board shows a device's.
             name: t.name.unwrap_or_else(|| match (role, t.counter) {
                 (Role::Counter, Some(id)) => format!("Cán bộ quầy {id}"),
                 (Role::Admin, _) => "Quản trị".to_owned(),
-                (Role::Kiosk, _) => format!("Kiosk {}", i + 1),
+                // The series it numbers its own tickets in, so staff can tell.
+                (Role::Kiosk, _) => format!("Kiosk {}", series.as_deref().unwrap_or("")),
                 _ => format!("Màn hình {}", i + 1),
             }),
             token: t.token,

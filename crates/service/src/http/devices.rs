@@ -135,6 +135,7 @@ fn list_all(state: &AppState) -> Vec<DeviceView> {
             uptime_seconds: r.uptime_seconds,
             last_error: r.last_error,
             journal_waiting: r.journal_waiting,
+            series: None,
             last_seen: Some(at),
         })
         .collect();
@@ -154,11 +155,22 @@ fn list_all(state: &AppState) -> Vec<DeviceView> {
                 uptime_seconds: None,
                 last_error: None,
                 journal_waiting: None,
+                series: None,
                 last_seen: None,
                 online: false,
                 version_differs: false,
             });
         }
+    }
+    // A kiosk's series, so staff know which kiosk gave out `A-K1-007`.
+    for d in &mut all {
+        d.series = state
+            .hall
+            .config()
+            .tokens
+            .iter()
+            .find(|t| t.name == d.name)
+            .and_then(|t| t.series.clone());
     }
     all.sort_by(|a, b| (a.online, &a.name).cmp(&(b.online, &b.name)));
     all
