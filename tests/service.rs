@@ -1144,7 +1144,38 @@ async fn an_empty_database_file_is_refused_and_a_huge_ticket_id_is_not_found() {
     );
     assert!(!said.contains("panicked"), "{said}");
 
-    std::fs::remove_file(dir.path().join("data/motcua.sqlite3")).unwrap();
+    // A file that is not a database, and one with a damaged page: named, with what to
+    // do, never a panic.
+    let db = dir.path().join("data/motcua.sqlite3");
+    std::fs::remove_file(&db).unwrap();
+    Service::start_on(dir.path()).stop();
+    let mut pages = std::fs::read(&db).unwrap();
+    assert!(pages.len() > 3 * 4096, "a database of a few pages");
+    pages[2 * 4096..3 * 4096].fill(0x5a);
+    let not_a_database = b"SQLite? no: a spreadsheet saved over it".to_vec();
+    for (what, bytes) in [("damaged page", pages), ("not a database", not_a_database)] {
+        std::fs::write(&db, bytes).unwrap();
+        let _ = std::fs::remove_file(dir.path().join("data/motcua.sqlite3-wal"));
+        let out = motcua([
+            "serve".as_ref(),
+            "--listen".as_ref(),
+            "127.0.0.1:0".as_ref(),
+            "--data".as_ref(),
+            data.as_os_str(),
+            "--config".as_ref(),
+            config.as_os_str(),
+        ] as [&std::ffi::OsStr; 7]);
+        assert!(!out.status.success(), "{what}: started");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains(&format!("the hall database {} is damaged", db.display()))
+                && said.contains("motcua restore BACKUP"),
+            "{what}: {said}"
+        );
+        assert!(!said.contains("panicked"), "{what}: {said}");
+    }
+
+    std::fs::remove_file(&db).unwrap();
     let svc = Service::start_on(dir.path());
     let c = client();
     for id in ["18446744073709551615", "9223372036854775808"] {

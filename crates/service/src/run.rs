@@ -59,6 +59,15 @@ pub fn serve(
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        // Polled once before the service says it listens, so that a stop asked for
+        // from then on (systemd's SIGTERM) is heard, not the signal's default death.
+        let mut stop = std::pin::pin!(stop);
+        let stopped_already =
+            std::future::poll_fn(|cx| std::task::Poll::Ready(stop.as_mut().poll(cx).is_ready()))
+                .await;
+        if stopped_already {
+            return Ok(());
+        }
         let service = start(listen, data, config, tls, false).await?;
         let watchdog = tokio::spawn(tell_systemd(service.hall.clone()));
         stop.await;

@@ -181,13 +181,31 @@ impl SqliteStore {
                 path.display()
             )));
         }
-        let writer = Connection::open(&path)?;
-        writer.pragma_update(None, "journal_mode", "WAL")?;
-        writer.pragma_update(None, "synchronous", "FULL")?;
-        // Erased personal data is overwritten in the file, not merely unlinked.
-        writer.pragma_update(None, "secure_delete", "ON")?;
-        writer.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrate(&writer)?;
+        let existed = std::fs::metadata(&path).is_ok_and(|m| m.len() > 0);
+        let writer = (|| -> Result<Connection, StoreError> {
+            let writer = Connection::open(&path)?;
+            writer.pragma_update(None, "journal_mode", "WAL")?;
+            writer.pragma_update(None, "synchronous", "FULL")?;
+            // Erased personal data is overwritten in the file, not merely unlinked.
+            writer.pragma_update(None, "secure_delete", "ON")?;
+            writer.busy_timeout(std::time::Duration::from_secs(5))?;
+            // A damaged page found now, not halfway through the day's first ticket.
+            let check: String = writer.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+            if check != "ok" {
+                return Err(StoreError::Database(check));
+            }
+            migrate(&writer)?;
+            Ok(writer)
+        })()
+        .map_err(|e| match e {
+            StoreError::Database(why) if existed => unavailable(format!(
+                "the hall database {} is damaged ({why}). Restore the latest backup: \
+                 `motcua restore BACKUP --data {}` keeps the damaged file beside it",
+                path.display(),
+                dir.display()
+            )),
+            other => other,
+        })?;
         let reader = Connection::open(&path)?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(SqliteStore {
