@@ -360,6 +360,11 @@ async fn a_kiosks_own_tickets_join_the_queue_in_their_turn_once_each() {
             "invalid_seq",
         ),
         (
+            json!({"service": "HT", "seq": 1000, "issued_at": earlier}),
+            422,
+            "invalid_seq",
+        ),
+        (
             json!({"service": "XX", "seq": 2, "issued_at": earlier}),
             422,
             "unknown_service",
@@ -398,6 +403,62 @@ async fn a_kiosks_own_tickets_join_the_queue_in_their_turn_once_each() {
     let tickets = svc.url("/api/v1/stats");
     let stats = get_as(&c, &tickets, ADMIN).await;
     assert_eq!(stats["hall"]["issued"], 3, "{stats}");
+}
+
+#[tokio::test]
+async fn a_kiosk_taking_tickets_too_fast_is_held_back_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let stuck = "test-stuck-kiosk-token";
+    let config = format!(
+        "{}\n[[tokens]]\ntoken = \"{stuck}\"\nrole = \"kiosk\"\n",
+        hall_config(&[])
+    );
+    let svc = Service::start(dir.path(), &config);
+    let c = client();
+    let url = svc.url("/api/v1/tickets");
+    let take = |token: &'static str| {
+        let (c, url) = (c.clone(), url.clone());
+        async move {
+            let res = c
+                .post(&url)
+                .bearer_auth(token)
+                .json(&json!({"service": "HT"}))
+                .send()
+                .await
+                .unwrap();
+            let retry = res
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (
+                res.status().as_u16(),
+                retry,
+                res.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    // 20 a minute by default: a burst of 10 passes, the 11th is refused.
+    for _ in 0..10 {
+        assert_eq!(take(stuck).await.0, 201);
+    }
+    let (status, retry, err) = take(stuck).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (429, Some("too_many_tickets")),
+        "{err}"
+    );
+    assert!(retry.is_some_and(|s| (1..=4).contains(&s.parse::<u32>().unwrap())));
+    assert!(
+        err["error"]["citizen_message"]["vi"]
+            .as_str()
+            .unwrap()
+            .contains("Xin ông/bà chờ một chút"),
+        "{err}"
+    );
+    // Another kiosk is not held up, and nothing was issued for the refusal.
+    assert_eq!(take(KIOSK).await.2["number"], "A011");
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert_eq!(take(stuck).await.0, 201, "one more after the refill");
 }
 
 #[tokio::test]

@@ -232,6 +232,9 @@ pub struct Token {
     /// For kiosk tokens: the series of the tickets the kiosk gives out on its own
     /// when it cannot reach the service (`K1` → `A-K1-001`).
     pub series: Option<String>,
+    /// How many tickets a minute the device may take, after a burst of half that
+    /// (0: no limit). Kiosks and counters 20 unless the config says otherwise.
+    pub tickets_per_minute: u32,
 }
 
 // ---- the file format -------------------------------------------------------
@@ -264,6 +267,7 @@ struct FileToken {
     name: Option<String>,
     counter: Option<CounterId>,
     series: Option<String>,
+    tickets_per_minute: Option<u32>,
 }
 
 impl Config {
@@ -378,6 +382,10 @@ fn check_printers(layout: &Layout) -> Result<(), String> {
     Ok(())
 }
 
+/// A citizen takes a ticket in a few seconds at best: 20 a minute per device is more
+/// than a busy kiosk needs and far fewer than a script would take.
+pub const DEFAULT_TICKETS_PER_MINUTE: u32 = 20;
+
 fn check_tokens(list: Vec<FileToken>, layout: &Layout) -> Result<Vec<Token>, String> {
     let mut seen = HashSet::new();
     let mut tokens = Vec::new();
@@ -440,7 +448,17 @@ fn check_tokens(list: Vec<FileToken>, layout: &Layout) -> Result<Vec<Token>, Str
                 "{at}.series {s:?} is another kiosk's: each kiosk numbers its own tickets in a series of its own"
             ));
         }
+        let tickets_per_minute = match (role, t.tickets_per_minute) {
+            (Role::Kiosk | Role::Counter, n) => n.unwrap_or(DEFAULT_TICKETS_PER_MINUTE),
+            (_, None) => 0,
+            (_, Some(_)) => {
+                return Err(format!(
+                    "{at}: only kiosk and counter tokens take `tickets_per_minute`"
+                ));
+            }
+        };
         tokens.push(Token {
+            tickets_per_minute,
             series: series.clone(),
             // Staff read this name on the counter page; the board shows a device's.
             name: t.name.unwrap_or_else(|| match (role, t.counter) {

@@ -15,6 +15,7 @@ pub fn add_tokens(config: &mut Config) {
         name: token.into(),
         counter,
         series: None,
+        tickets_per_minute: crate::config::DEFAULT_TICKETS_PER_MINUTE,
     };
     config.tokens.push(token("demo-admin", Role::Admin, None));
     // The demo kiosk's own series: the first `K1`, `K2`, … no listed kiosk has.

@@ -33,6 +33,7 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
             name: "MOTCUA_ADMIN_TOKEN".into(),
             counter: None,
             series: None,
+            tickets_per_minute: 0,
         });
     }
     Ok(config)

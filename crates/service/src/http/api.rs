@@ -88,6 +88,7 @@ pub async fn get_board(State(state): State<AppState>) -> Json<Board> {
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "The token may not take tickets", body = ErrorBody),
+        (status = 429, description = "`too_many_tickets`: this device took tickets faster than its `tickets_per_minute`; `Retry-After` says when to try again", body = ErrorBody),
         (status = 503, description = "Storage failed; no ticket was issued", body = ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
@@ -95,6 +96,31 @@ pub async fn issue(
     ApiJson(req): ApiJson<IssueRequest>,
 ) -> Result<Response, ApiError> {
     caller.may_issue()?;
+    if let Err(wait) = state.issuing.take(
+        &caller.name,
+        caller.tickets_per_minute,
+        std::time::Instant::now(),
+    ) {
+        tracing::warn!(
+            "{} takes tickets faster than {} a minute: refused (a stuck key or a script?)",
+            caller.name,
+            caller.tickets_per_minute
+        );
+        return Err(ApiError::too_many(
+            "too_many_tickets",
+            format!(
+                "{} may take {} tickets a minute; try again in {} s",
+                caller.name,
+                caller.tickets_per_minute,
+                wait.as_secs() + 1
+            ),
+            wait,
+        )
+        .citizen(
+            "Kiosk vừa cấp nhiều số liên tiếp. Xin ông/bà chờ một chút rồi lấy số, hoặc hỏi cán bộ hướng dẫn.".into(),
+            "This kiosk has just given many tickets in a row. Please wait a moment and try again, or ask staff.".into(),
+        ));
+    }
     let command = match req.dossier {
         None if req.service.is_empty() => {
             return Err(ApiError::new(
@@ -133,7 +159,7 @@ pub async fn issue(
         (status = 201, description = "The ticket, placed in the queue and stored before this answer", body = TicketView),
         (status = 200, description = "The kiosk sent this ticket before: it is in the queue already", body = TicketView),
         (status = 409, description = "`offline_ticket_too_old`: given out on a day that is over", body = ErrorBody),
-        (status = 422, description = "Unknown service, or `seq` 0", body = ErrorBody),
+        (status = 422, description = "Unknown service, or `seq` not within 1–999", body = ErrorBody),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "The token is not a kiosk's", body = ErrorBody),
@@ -153,11 +179,13 @@ pub async fn issue_offline(
             ),
         ));
     };
-    if req.seq == 0 {
+    // Three digits on the paper; a kiosk's day never needs more, and a script with a
+    // kiosk's token can place no more than that.
+    if !(1..=999).contains(&req.seq) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_seq",
-            "`seq` counts a kiosk's own tickets from 1",
+            "`seq` counts a kiosk's own tickets of the day, from 1 to 999",
         ));
     }
     let (seq, known) = (req.seq, series.clone());

@@ -18,6 +18,8 @@ pub struct Caller {
     pub counter: Option<CounterId>,
     /// For a kiosk: the series of the tickets it gives out on its own.
     pub series: Option<String>,
+    /// How many tickets a minute it may take (0: no limit).
+    pub tickets_per_minute: u32,
 }
 
 impl Caller {
@@ -88,6 +90,7 @@ impl FromRequestParts<AppState> for Caller {
             name: token.name.clone(),
             counter: token.counter,
             series: token.series.clone(),
+            tickets_per_minute: token.tickets_per_minute,
         })
     }
 }

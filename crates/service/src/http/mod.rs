@@ -10,6 +10,7 @@ pub mod dossiers;
 pub mod error;
 pub mod events;
 pub mod follow;
+pub mod limits;
 mod offload;
 pub mod staff;
 pub mod tls;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// What each device last reported.
     pub devices: devices::Heard,
+    /// How fast each device may take tickets.
+    pub issuing: limits::IssueGuard,
 }
 
 #[derive(OpenApi)]
@@ -288,6 +291,7 @@ pub async fn serve(
         lookups: dossiers::LookupGuard::default(),
         shutdown,
         devices: devices::Heard::default(),
+        issuing: limits::IssueGuard::default(),
     });
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let stopping = async move {
