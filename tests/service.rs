@@ -1416,6 +1416,39 @@ async fn a_full_disk_is_said_and_survived() {
     assert_eq!(status, 201, "{t}");
     assert_eq!(t["number"], "A004", "nothing lost, nothing given twice");
     svc.stop();
+
+    // The data directory read-only (a card remounted by the kernel after errors): the
+    // service does not start, and says where and why; writable again, it goes on.
+    let remount = |how: &str| {
+        let done = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,{how}")])
+            .arg(&data)
+            .status()
+            .unwrap();
+        assert!(done.success(), "remount {how}");
+    };
+    remount("ro");
+    let config = dir.path().join("hall.toml");
+    let out = motcua([
+        "serve".as_ref(),
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--data".as_ref(),
+        data.as_os_str(),
+        "--config".as_ref(),
+        config.as_os_str(),
+    ] as [&std::ffi::OsStr; 7]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains(&data.display().to_string()) && said.contains("Read-only file system"),
+        "{said}"
+    );
+    assert!(!said.contains("panicked"), "{said}");
+    remount("rw");
+    let svc = Service::start_on(dir.path());
+    assert_eq!(svc.take(&c, "HT").await.1["number"], "A005");
+    svc.stop();
 }
 
 /// `motcua backup` while kiosks issue: the copy holds every ticket acknowledged before
